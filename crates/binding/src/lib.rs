@@ -1,0 +1,14 @@
+//! The Node-API binding of `netns-core`: checks arguments, calls the core, maps errors.
+//!
+//! No policy lives here. Every function is stateless over file descriptors that the
+//! TypeScript facade owns; every error is a JS `Error` with `code`, `errno`, `syscall` and the
+//! path or fd involved, which the facade turns into its exported classes.
+#![deny(missing_docs)]
+#![deny(clippy::all)]
+
+mod args;
+mod error;
+mod mark;
+mod ns;
+mod pool;
+mod switch;

@@ -1,0 +1,87 @@
+//! Opening, validating and identifying namespace files.
+
+use std::path::Path;
+
+use napi::{Env, Result};
+use napi_derive::napi;
+use netns_core::{Identity, NetNs};
+
+use crate::args::borrow_fd;
+use crate::error::to_js;
+
+/// An open namespace file: the fd (owned by the caller from now on) and its identity.
+#[napi(object)]
+pub struct NsFile {
+    /// The open, close-on-exec file descriptor.
+    pub fd: i32,
+    /// Device number of the namespace file.
+    pub dev: i64,
+    /// Inode number of the namespace.
+    pub ino: i64,
+    /// The path it was opened from (for the calling thread: `/proc/<pid>/task/<tid>/ns/net`).
+    pub path: String,
+}
+
+/// The identity of a namespace: device and inode of its nsfs file.
+#[napi(object)]
+pub struct NsIdentity {
+    /// Device number of the namespace file.
+    pub dev: i64,
+    /// Inode number of the namespace.
+    pub ino: i64,
+}
+
+fn into_file(env: &Env, ns: NetNs, path: String) -> Result<NsFile> {
+    let id = ns.identity().map_err(|e| to_js(env, e))?;
+    Ok(NsFile { fd: ns.into_raw_fd(), dev: id.dev as i64, ino: id.ino as i64, path })
+}
+
+/// Throws unless `path` exists on nsfs or procfs (the Go `ns.IsNSorErr`).
+#[napi]
+pub fn is_ns_or_err(env: &Env, path: String) -> Result<()> {
+    netns_core::is_ns_or_err(Path::new(&path)).map_err(|e| to_js(env, e))
+}
+
+/// Opens the network namespace at `path`, refusing files that are not one.
+#[napi]
+pub fn open_ns(env: &Env, path: String) -> Result<NsFile> {
+    let ns = NetNs::open(Path::new(&path)).map_err(|e| to_js(env, e))?;
+    into_file(env, ns, path)
+}
+
+/// Opens the calling thread's network namespace.
+#[napi]
+pub fn open_current_ns(env: &Env) -> Result<NsFile> {
+    let ns = NetNs::current().map_err(|e| to_js(env, e))?;
+    into_file(env, ns, netns_core::thread_ns_path())
+}
+
+/// The identity of the namespace behind `fd`.
+#[napi]
+pub fn ns_identity(env: &Env, fd: i32) -> Result<NsIdentity> {
+    let id = Identity::of(borrow_fd(fd)?).map_err(|e| to_js(env, e))?;
+    Ok(NsIdentity { dev: id.dev as i64, ino: id.ino as i64 })
+}
+
+/// Closes a file descriptor that this package opened.
+#[napi]
+pub fn close_fd(env: &Env, fd: i32) -> Result<()> {
+    borrow_fd(fd)?;
+    nix_close(fd).map_err(|e| to_js(env, e))
+}
+
+fn nix_close(fd: i32) -> netns_core::Result<()> {
+    netns_core::close(fd)
+}
+
+/// The kernel thread id of the calling thread.
+#[napi]
+pub fn gettid() -> i32 {
+    netns_core::gettid()
+}
+
+/// The path of the calling thread's namespace: `/proc/<pid>/task/<tid>/ns/net`.
+#[napi]
+pub fn thread_ns_path() -> String {
+    netns_core::thread_ns_path()
+}

@@ -1,0 +1,29 @@
+//! Linux network namespaces for one OS thread at a time.
+//!
+//! The pure-Rust core of `netns`: it opens and validates namespace files, switches the calling
+//! thread with a guard that always switches back, and sets socket options. It knows nothing of
+//! Node; the binding crate maps its [`Error`] to JavaScript.
+//!
+//! Every fd it opens is `O_CLOEXEC`. A namespace belongs to the calling thread only
+//! (`setns(2)`), so the current namespace is always read from `/proc/thread-self/ns/net`.
+#![deny(missing_docs)]
+
+mod error;
+mod mark;
+mod nsfile;
+mod switch;
+mod thread;
+
+pub use error::{Error, Result, Subject};
+pub use mark::{bind_to_device, get_mark, set_mark};
+pub use nsfile::{is_ns_or_err, Identity, NetNs, NSFS_MAGIC, PROCFS_MAGIC};
+pub use switch::{setns, NsGuard};
+pub use thread::{gettid, thread_ns_path, THREAD_SELF_NS_NET};
+
+/// `CLONE_NEWNET`: the namespace type of a network namespace (`setns(2)`'s `nstype`).
+pub const CLONE_NEWNET: i32 = libc::CLONE_NEWNET;
+
+/// Closes a file descriptor (`close(2)`).
+pub fn close(fd: std::os::fd::RawFd) -> Result<()> {
+    nix::unistd::close(fd).map_err(|e| Error::sys(e, "close", Subject::Fd(fd)))
+}

@@ -1,0 +1,29 @@
+/**
+ * netns: Linux network namespaces for Node.js.
+ *
+ * A namespace belongs to an OS thread, and a socket to the namespace it was created in. This
+ * package switches a thread only inside one synchronous call and always switches it back.
+ */
+import { native } from './lib/native';
+
+// The libuv thread pool copies the namespace of the thread that starts it. Start it now, from
+// the namespace the package is loaded in, before any thread is switched.
+native.warmThreadPool().catch(() => {});
+
+export { SO_MARK, CLONE_NEWNET, NSFS_MAGIC, PROCFS_MAGIC } from './lib/constants';
+export {
+  NetNSError,
+  NetNSSystemError,
+  NSPathNotExistError,
+  NSPathNotNSError,
+  NetNSWrongTypeError,
+  NetNSClosedError,
+  NetNSSocketNotReadyError,
+  NetNSAsyncCallbackError,
+  InvalidArgTypeError,
+  InvalidArgValueError,
+  OutOfRangeError,
+} from './lib/errors';
+export { NetNS, getNS, getCurrentNS, withNetNSPath } from './lib/netns';
+export { gettid, setns, isNSorErr } from './lib/raw';
+export { setMark, getMark, bindToDevice, type SocketTarget } from './lib/mark';

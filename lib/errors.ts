@@ -1,0 +1,190 @@
+/**
+ * The errors netns throws. Every one has a stable `code`; system errors also carry `errno`,
+ * `syscall` and the `path`, `fd` or `name` involved, like Node's own system errors.
+ */
+
+/** Base class of the netns errors that are not argument errors. */
+export class NetNSError extends Error {
+  /** A stable code, such as `ERR_NETNS_CLOSED`. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A system call failed. `code` is the errno name (`EPERM`), `errno` its negated number, as in Node. */
+export class NetNSSystemError extends NetNSError {
+  /** The negated errno, as Node's system errors have it (e.g. `-1` for `EPERM`). */
+  readonly errno: number;
+  /** The system call that failed, e.g. `setns`. */
+  readonly syscall: string;
+  /** The path involved, if any. */
+  readonly path?: string;
+  /** The file descriptor involved, if any. */
+  readonly fd?: number;
+  /** The device or namespace name involved, if any. */
+  readonly target?: string;
+  constructor(init: { code: string; message: string; errno: number; syscall: string; path?: string; fd?: number; target?: string }) {
+    super(init.code, init.message);
+    this.errno = init.errno;
+    this.syscall = init.syscall;
+    if (init.path !== undefined) this.path = init.path;
+    if (init.fd !== undefined) this.fd = init.fd;
+    if (init.target !== undefined) this.target = init.target;
+  }
+}
+
+/** The namespace path does not exist (`ERR_NETNS_PATH_NOT_EXIST`); Go's `NSPathNotExistErr`. */
+export class NSPathNotExistError extends NetNSError {
+  /** The path that was looked up. */
+  readonly path: string;
+  constructor(path: string, message = `namespace path '${path}' does not exist`) {
+    super('ERR_NETNS_PATH_NOT_EXIST', message);
+    this.path = path;
+  }
+}
+
+/** The path exists but is not a namespace file (`ERR_NETNS_PATH_NOT_NS`); Go's `NSPathNotNSErr`. */
+export class NSPathNotNSError extends NetNSError {
+  /** The path that was looked up. */
+  readonly path: string;
+  constructor(path: string, message = `'${path}' is not a namespace`) {
+    super('ERR_NETNS_PATH_NOT_NS', message);
+    this.path = path;
+  }
+}
+
+/** The path is a namespace of another type, e.g. a mount namespace (`ERR_NETNS_WRONG_TYPE`). */
+export class NetNSWrongTypeError extends NetNSError {
+  /** The path that was looked up. */
+  readonly path: string;
+  /** The `CLONE_NEW*` type the kernel reported for it. */
+  readonly nstype: number;
+  constructor(path: string, nstype: number, message: string) {
+    super('ERR_NETNS_WRONG_TYPE', message);
+    this.path = path;
+    this.nstype = nstype;
+  }
+}
+
+/** A `NetNS` handle was used after `close()` (`ERR_NETNS_CLOSED`). */
+export class NetNSClosedError extends NetNSError {
+  constructor(path: string) {
+    super('ERR_NETNS_CLOSED', `the NetNS handle for '${path}' is closed`);
+  }
+}
+
+/** A socket's file descriptor does not exist yet, e.g. before it connects or binds (`ERR_NETNS_SOCKET_NOT_READY`). */
+export class NetNSSocketNotReadyError extends NetNSError {
+  constructor(what: string) {
+    super(
+      'ERR_NETNS_SOCKET_NOT_READY',
+      `${what} has no file descriptor yet: Node creates it when the socket connects or binds. ` +
+        `Set the option once it exists (on 'connect' or 'listening'), or pass it to ns.connect()/ns.listen()/ns.createSocket(), which set it before the first packet`,
+    );
+  }
+}
+
+/** A callback given to `do()` returned a promise (`ERR_NETNS_ASYNC_CALLBACK`). */
+export class NetNSAsyncCallbackError extends TypeError {
+  /** Always `ERR_NETNS_ASYNC_CALLBACK`. */
+  readonly code = 'ERR_NETNS_ASYNC_CALLBACK';
+  constructor(method: string) {
+    super(
+      `the callback passed to ${method} returned a promise. ${method} is synchronous: the thread was switched back ` +
+        `as soon as the callback returned, so everything after its first await runs in the original namespace, and ` +
+        `sockets Node creates later (net.connect, dns-resolved listen, dgram) are created there too. ` +
+        `Use ns.connect(), ns.listen() or ns.createSocket() for sockets, or ns.worker() for asynchronous code`,
+    );
+    this.name = 'NetNSAsyncCallbackError';
+  }
+}
+
+/** An argument has the wrong type (`ERR_INVALID_ARG_TYPE`), as Node's validators throw. */
+export class InvalidArgTypeError extends TypeError {
+  /** Always `ERR_INVALID_ARG_TYPE`. */
+  readonly code = 'ERR_INVALID_ARG_TYPE';
+  constructor(name: string, expected: string, actual: unknown) {
+    super(`The "${name}" argument must be ${expected}. Received ${describeValue(actual)}`);
+    this.name = 'TypeError';
+  }
+}
+
+/** An argument has the right type but a value that is not allowed (`ERR_INVALID_ARG_VALUE`). */
+export class InvalidArgValueError extends TypeError {
+  /** Always `ERR_INVALID_ARG_VALUE`. */
+  readonly code = 'ERR_INVALID_ARG_VALUE';
+  constructor(name: string, value: unknown, reason: string) {
+    super(`The argument '${name}' ${reason}. Received ${describeValue(value)}`);
+    this.name = 'TypeError';
+  }
+}
+
+/** A number is outside the allowed range (`ERR_OUT_OF_RANGE`). */
+export class OutOfRangeError extends RangeError {
+  /** Always `ERR_OUT_OF_RANGE`. */
+  readonly code = 'ERR_OUT_OF_RANGE';
+  constructor(name: string, range: string, actual: unknown) {
+    super(`The value of "${name}" is out of range. It must be ${range}. Received ${describeValue(actual)}`);
+    this.name = 'RangeError';
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'object') return `an instance of ${value.constructor?.name ?? 'Object'}`;
+  const shown = typeof value === 'string' ? `'${value.length > 28 ? `${value.slice(0, 25)}...` : value}'` : String(value);
+  return `type ${typeof value} (${shown})`;
+}
+
+/** The shape of an error thrown by the native binding. */
+interface NativeError extends Error {
+  netnsKind: 'system' | 'pathNotExist' | 'pathNotNs' | 'wrongType';
+  code: string;
+  errno?: number;
+  syscall?: string;
+  path?: string;
+  fd?: number;
+  target?: string;
+  nstype?: number;
+}
+
+/**
+ * Turns an error thrown by the native binding into the matching exported class. Anything else
+ * (an error thrown by a user callback) is returned unchanged, as the same object.
+ * @internal
+ */
+export function fromNative(e: unknown): unknown {
+  if (!(e instanceof Error) || typeof (e as NativeError).netnsKind !== 'string') return e;
+  const n = e as NativeError;
+  switch (n.netnsKind) {
+    case 'pathNotExist':
+      return new NSPathNotExistError(n.path ?? '', n.message);
+    case 'pathNotNs':
+      return new NSPathNotNSError(n.path ?? '', n.message);
+    case 'wrongType':
+      return new NetNSWrongTypeError(n.path ?? '', n.nstype ?? 0, n.message);
+    default:
+      return new NetNSSystemError({
+        code: n.code,
+        message: n.message,
+        errno: n.errno ?? 0,
+        syscall: n.syscall ?? '',
+        path: n.path,
+        fd: n.fd,
+        target: n.target,
+      });
+  }
+}
+
+/** Runs a native call and rethrows its errors as the exported classes. @internal */
+export function callNative<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw fromNative(e);
+  }
+}

@@ -1,0 +1,208 @@
+/** `NetNS`: one handle over one open namespace file, and the functions that open one. */
+import { inspect } from 'node:util';
+
+import { CLONE_NEWNET } from './constants';
+import { callNative, fromNative, NetNSAsyncCallbackError, NetNSClosedError, InvalidArgTypeError } from './errors';
+import { native } from './native';
+import { validateFunction, validatePath } from './validate';
+
+/** What the native layer returns for an open namespace file. */
+interface NsFile {
+  fd: number;
+  dev: number;
+  ino: number;
+  path: string;
+}
+
+/** Handles that were garbage-collected without close(): closed at once, reported once per turn. */
+const leakedPaths: string[] = [];
+
+function reportLeaked(): void {
+  const paths = leakedPaths.splice(0);
+  const shown = paths.slice(0, 5).join("', '") + (paths.length > 5 ? `', ... (${paths.length - 5} more)` : "'");
+  process.emitWarning(
+    `Closed ${paths.length} NetNS handle(s) on garbage collection: '${shown}. Call close() or use 'using' to close them.`,
+    { code: 'NETNS_HANDLE_GC', type: 'Warning' },
+  );
+}
+
+const finalizer = new FinalizationRegistry<{ fd: number; path: string }>(({ fd, path }) => {
+  try {
+    native.closeFd(fd);
+  } catch {
+    // Already closed behind our back: nothing more to release.
+  }
+  if (leakedPaths.push(path) === 1) setImmediate(reportLeaked);
+});
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * An open network namespace: one file descriptor, closed by `close()`, by `using`, or (with a
+ * warning) when the handle is garbage-collected. Every method of a closed handle throws
+ * `NetNSClosedError`.
+ */
+export class NetNS {
+  #fd: number;
+  #path: string | undefined;
+  #dev: number | undefined;
+  #ino: number | undefined;
+  readonly #owned: boolean;
+  #closed = false;
+
+  private constructor(fd: number, path: string | undefined, dev: number | undefined, ino: number | undefined, owned: boolean) {
+    this.#fd = fd;
+    this.#path = path;
+    this.#dev = dev;
+    this.#ino = ino;
+    this.#owned = owned;
+    if (owned) finalizer.register(this, { fd, path: path ?? `fd ${fd}` }, this);
+  }
+
+  /** Wraps a namespace file the native layer opened; the handle owns its fd. @internal */
+  static _fromFile(file: NsFile): NetNS {
+    return new NetNS(file.fd, file.path, file.dev, file.ino, true);
+  }
+
+  /** A handle over an fd someone else owns and closes, valid until `_release()`. @internal */
+  static _borrow(fd: number): NetNS {
+    return new NetNS(fd, undefined, undefined, undefined, false);
+  }
+
+  /** Marks a borrowed handle closed; its fd stays with its owner. @internal */
+  _release(): void {
+    this.#closed = true;
+  }
+
+  #gate(): number {
+    if (this.#closed) throw new NetNSClosedError(this.#path ?? `fd ${this.#fd}`);
+    return this.#fd;
+  }
+
+  #identity(): void {
+    const id = callNative(() => native.nsIdentity(this.#gate()));
+    this.#dev = id.dev;
+    this.#ino = id.ino;
+  }
+
+  /** The open file descriptor of the namespace (close-on-exec). */
+  get fd(): number {
+    return this.#gate();
+  }
+
+  /** The path the namespace was opened from; for the calling thread's, `/proc/<pid>/task/<tid>/ns/net`. */
+  get path(): string {
+    this.#gate();
+    this.#path ??= callNative(() => native.threadNsPath());
+    return this.#path;
+  }
+
+  /** The inode number of the namespace: equal inodes (on the same `dev`) are the same namespace. */
+  get inode(): number {
+    this.#gate();
+    if (this.#ino === undefined) this.#identity();
+    return this.#ino as number;
+  }
+
+  /** The device number of the namespace file system. */
+  get dev(): number {
+    this.#gate();
+    if (this.#dev === undefined) this.#identity();
+    return this.#dev as number;
+  }
+
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Whether `other` is the same namespace (same device and inode). */
+  equals(other: NetNS): boolean {
+    if (!(other instanceof NetNS)) throw new InvalidArgTypeError('other', 'an instance of NetNS', other);
+    return this.inode === other.inode && this.dev === other.dev;
+  }
+
+  /**
+   * Runs `fn` synchronously with the calling thread inside this namespace, then switches the
+   * thread back, also when `fn` throws (the same error propagates). `hostNS` is the namespace
+   * the caller was in, valid during the call. Only what happens synchronously inside `fn`
+   * follows the namespace (`child_process.spawnSync`, `new Worker`, `listen()` without a host);
+   * a `fn` that returns a promise is refused with `NetNSAsyncCallbackError`.
+   */
+  do<T>(fn: (hostNS: NetNS) => T): T {
+    const fd = this.#gate();
+    validateFunction(fn, 'fn');
+    let host: NetNS | undefined;
+    let result: T;
+    try {
+      result = native.runInNs(fd, (hostFd: number) => fn((host = NetNS._borrow(hostFd)))) as T;
+    } catch (e) {
+      throw fromNative(e);
+    } finally {
+      host?._release();
+    }
+    if (isThenable(result)) {
+      // The promise is refused, not awaited; keep its rejection from crashing the process.
+      Promise.resolve(result).catch(() => {});
+      throw new NetNSAsyncCallbackError('NetNS.do()');
+    }
+    return result;
+  }
+
+  /** Switches the calling thread into this namespace for good (`setns(2)`). Prefer `do()`. */
+  set(): void {
+    const fd = this.#gate();
+    callNative(() => native.setns(fd, CLONE_NEWNET));
+  }
+
+  /** Closes the file descriptor. Calling it again does nothing. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.#owned) return;
+    finalizer.unregister(this);
+    callNative(() => native.closeFd(this.#fd));
+  }
+
+  /** Closes the handle at the end of a `using` block. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** @internal */
+  [inspect.custom](): string {
+    if (this.#closed) return `NetNS { closed: true, path: ${inspect(this.#path)} }`;
+    return `NetNS { path: ${inspect(this.path)}, inode: ${this.inode}, fd: ${this.#fd} }`;
+  }
+}
+
+/** Opens the network namespace at `path` (e.g. `/run/netns/blue` or `/proc/<pid>/ns/net`). */
+export function getNS(path: string): NetNS {
+  validatePath(path, 'path');
+  return NetNS._fromFile(callNative(() => native.openNs(path)));
+}
+
+/** Opens the calling thread's network namespace (correct in worker threads too). */
+export function getCurrentNS(): NetNS {
+  return NetNS._fromFile(callNative(() => native.openCurrentNs()));
+}
+
+/**
+ * Opens the namespace at `path`, runs `fn` in it as `NetNS.do` does, closes the handle (also
+ * when `fn` throws) and returns what `fn` returned.
+ */
+export function withNetNSPath<T>(path: string, fn: (hostNS: NetNS) => T): T {
+  validateFunction(fn, 'fn');
+  const ns = getNS(path);
+  try {
+    return ns.do(fn);
+  } finally {
+    ns.close();
+  }
+}

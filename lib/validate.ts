@@ -1,0 +1,48 @@
+/** Argument validators: one small function per check, throwing Node's error classes and codes. */
+import { InvalidArgTypeError, InvalidArgValueError, OutOfRangeError } from './errors';
+
+/** Throws `ERR_INVALID_ARG_TYPE` unless `value` is a string. */
+export function validateString(value: unknown, name: string): asserts value is string {
+  if (typeof value !== 'string') throw new InvalidArgTypeError(name, 'of type string', value);
+}
+
+/** Throws `ERR_INVALID_ARG_TYPE` unless `value` is a function. */
+export function validateFunction(value: unknown, name: string): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== 'function') throw new InvalidArgTypeError(name, 'of type function', value);
+}
+
+/** Throws `ERR_INVALID_ARG_TYPE` unless `value` is a plain object (not null, not an array). */
+export function validateObject(value: unknown, name: string): asserts value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidArgTypeError(name, 'of type object', value);
+  }
+}
+
+/** Throws `ERR_INVALID_ARG_TYPE` unless `value` is a number, `ERR_OUT_OF_RANGE` unless an integer in [min, max]. */
+export function validateInteger(value: unknown, name: string, min: number, max: number): asserts value is number {
+  if (typeof value !== 'number') throw new InvalidArgTypeError(name, 'of type number', value);
+  if (!Number.isInteger(value)) throw new OutOfRangeError(name, 'an integer', value);
+  if (value < min || value > max) throw new OutOfRangeError(name, `>= ${min} && <= ${max}`, value);
+}
+
+/** An unsigned 32-bit integer, such as a socket mark. */
+export function validateUint32(value: unknown, name: string): asserts value is number {
+  validateInteger(value, name, 0, 0xffff_ffff);
+}
+
+/** A signed 32-bit integer, such as a `CLONE_NEW*` flag. */
+export function validateInt32(value: unknown, name: string): asserts value is number {
+  validateInteger(value, name, -0x8000_0000, 0x7fff_ffff);
+}
+
+/** A file descriptor number. */
+export function validateFd(value: unknown, name: string): asserts value is number {
+  validateInteger(value, name, 0, 0x7fff_ffff);
+}
+
+/** A path: a non-empty string without NUL bytes. */
+export function validatePath(value: unknown, name: string): asserts value is string {
+  validateString(value, name);
+  if (value.length === 0) throw new InvalidArgValueError(name, value, 'must be a non-empty path');
+  if (value.includes('\0')) throw new InvalidArgValueError(name, value, 'must be a string without null bytes');
+}
