@@ -1,0 +1,85 @@
+/**
+ * Test helpers over real kernel objects: uniquely named namespaces made with `ip netns add` and
+ * always removed, and namespace inodes read straight from /proc.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import type { ExecutionContext } from 'ava';
+
+/** Fails loudly when the tests do not run as root: they need real namespaces. */
+export function requireRoot(): void {
+  if (process.getuid?.() !== 0) {
+    throw new Error('the netns tests need root (CAP_SYS_ADMIN, CAP_NET_ADMIN): run them with sudo');
+  }
+}
+requireRoot();
+
+let counter = 0;
+const made = new Set<string>();
+
+/** A name no other test, file or run uses: `nstest-<pid>-<n>-<tag>`, short enough for ip(8). */
+export function uniqueName(tag = 't'): string {
+  counter += 1;
+  return `nst${process.pid.toString(36)}${counter}${tag}`.slice(0, 15);
+}
+
+/** Runs ip(8) and returns its output; throws with its stderr on failure. */
+export function ip(...args: string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Deletes a named namespace if it still exists (never throws). */
+export function removeNamedNS(name: string): void {
+  made.delete(name);
+  try {
+    execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Makes a named namespace with `ip netns add` (loopback up) that is removed when the test ends,
+ * passed or failed, and at process exit as a last resort. Returns its name and path.
+ */
+export function makeNamedNS(t: ExecutionContext, tag = 't'): { name: string; path: string } {
+  const name = uniqueName(tag);
+  ip('netns', 'add', name);
+  made.add(name);
+  t.teardown(() => removeNamedNS(name));
+  ip('-n', name, 'link', 'set', 'lo', 'up');
+  return { name, path: `/run/netns/${name}` };
+}
+
+process.on('exit', () => {
+  for (const name of made) removeNamedNS(name);
+});
+
+/** The inode of the namespace at a path (follows /proc magic links). */
+export function nsInode(path: string): number {
+  return statSync(path).ino;
+}
+
+/** The inode of the calling thread's network namespace, read from /proc without this package. */
+export function threadNsInode(): number {
+  return nsInode('/proc/thread-self/ns/net');
+}
+
+/** The network namespace inode of every thread of this process, by tid. */
+export function allThreadNsInodes(): Map<number, number> {
+  const result = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const link = readlinkSync(`/proc/self/task/${tid}/ns/net`); // "net:[4026531840]"
+      result.set(Number(tid), Number(/\[(\d+)\]/.exec(link)?.[1]));
+    } catch {
+      // The thread ended while we looked.
+    }
+  }
+  return result;
+}
+
+/** The number of open fds of this process. */
+export function openFdCount(): number {
+  return readdirSync('/proc/self/fd').length;
+}
