@@ -73,7 +73,7 @@ impl Error {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             Error::Sys { errno: Errno::EPERM, syscall, .. } => Some(match *syscall {
-                "setsockopt" => "SO_MARK and SO_BINDTODEVICE need CAP_NET_ADMIN",
+                "setsockopt" => "SO_MARK and SO_BINDTODEVICE need CAP_NET_ADMIN (or CAP_NET_RAW)",
                 "mount" | "umount2" => "managing named namespaces needs CAP_SYS_ADMIN and root",
                 _ => "switching network namespaces needs CAP_SYS_ADMIN",
             }),
