@@ -374,3 +374,26 @@ test('the thread pool is started at load, so a first pool request inside do does
   const target = nsInode(path);
   for (const [tid, ino] of Object.entries(threads)) t.not(ino, target, `thread ${tid} is in the target namespace`);
 });
+
+test('the package loads with require and with import, as one instance with the same exports', (t) => {
+  const script = `
+    import { getNS, NetNS } from 'netns';
+    import * as all from 'netns';
+    import { createRequire } from 'node:module';
+    const cjs = createRequire(import.meta.url)('netns');
+    const ns = getNS('/proc/self/ns/net');
+    console.log(JSON.stringify({
+      sameClass: NetNS === cjs.NetNS,
+      instance: ns instanceof cjs.NetNS,
+      names: Object.keys(all).filter((k) => k !== 'default').sort(),
+      cjsNames: Object.keys(cjs).sort(),
+    }));
+    ns.close();`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: join(__dirname, '..'), encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  t.true(out.sameClass);
+  t.true(out.instance);
+  t.deepEqual(out.names, out.cjsNames);
+  t.true(out.names.includes('withNetNSPath'));
+});
