@@ -1,9 +1,12 @@
 /** `NetNS`: one handle over one open namespace file, and the functions that open one. */
+import type * as childProcess from 'node:child_process';
 import { inspect } from 'node:util';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
 
 import { CLONE_NEWNET } from './constants';
 import { callNative, fromNative, NetNSAsyncCallbackError, NetNSClosedError, InvalidArgTypeError } from './errors';
 import { native } from './native';
+import { processMethods, workerInNs } from './procs';
 import { validateFunction, validatePath } from './validate';
 
 /** What the native layer returns for an open namespace file. */
@@ -159,6 +162,35 @@ export class NetNS {
   set(): void {
     const fd = this.#gate();
     callNative(() => native.setns(fd, CLONE_NEWNET));
+  }
+
+  /** `child_process.spawn`, with the child started in this namespace (lib/procs.ts). */
+  declare spawn: typeof childProcess.spawn;
+  /** `child_process.exec`, with the shell started in this namespace. */
+  declare exec: typeof childProcess.exec;
+  /** `child_process.execFile`, with the child started in this namespace. */
+  declare execFile: typeof childProcess.execFile;
+  /** `child_process.fork`, with the Node child started in this namespace. */
+  declare fork: typeof childProcess.fork;
+  /** `child_process.spawnSync`, with the child started in this namespace. */
+  declare spawnSync: typeof childProcess.spawnSync;
+  /** `child_process.execSync`, with the shell started in this namespace. */
+  declare execSync: typeof childProcess.execSync;
+  /** `child_process.execFileSync`, with the child started in this namespace. */
+  declare execFileSync: typeof childProcess.execFileSync;
+
+  static {
+    Object.defineProperties(NetNS.prototype, processMethods);
+  }
+
+  /**
+   * Starts a `worker_threads` Worker whose thread is inside this namespace from its first line:
+   * every socket it creates, server it starts and child it spawns lives here. The main thread
+   * stays where it was, and so does the libuv thread pool the worker shares with it (`dns.lookup`,
+   * async `fs`): resolve names with a `dns.Resolver` made inside the worker, or use addresses.
+   */
+  worker(filename: string | URL, options?: WorkerOptions): Worker {
+    return workerInNs(this, filename, options);
   }
 
   /** Closes the file descriptor. Calling it again does nothing. */
