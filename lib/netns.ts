@@ -187,7 +187,7 @@ export class NetNS {
    * Starts a `worker_threads` Worker whose thread is inside this namespace from its first line:
    * every socket it creates, server it starts and child it spawns lives here. The main thread
    * stays where it was, and so does the libuv thread pool the worker shares with it (`dns.lookup`,
-   * async `fs`): resolve names with a `dns.Resolver` made inside the worker, or use addresses.
+   * async `fs`): resolve names with a `dns.Resolver` created and used in the worker, or use addresses.
    */
   worker(filename: string | URL, options?: WorkerOptions): Worker {
     return workerInNs(this, filename, options);

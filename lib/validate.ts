@@ -47,7 +47,7 @@ export function validatePath(value: unknown, name: string): asserts value is str
   if (value.includes('\0')) throw new InvalidArgValueError(name, value, 'must be a string without null bytes');
 }
 
-/** Throws `ERR_INVALID_ARG_TYPE` unless `value` is a string or a `URL` (a file path or a `file:` URL). */
+/** Throws `ERR_INVALID_ARG_TYPE` unless `value` is a string or a `URL`, such as a path or a `file:` URL. */
 export function validateStringOrURL(value: unknown, name: string): asserts value is string | URL {
   if (typeof value !== 'string' && !(value instanceof URL)) {
     throw new InvalidArgTypeError(name, 'of type string or an instance of URL', value);
