@@ -23,7 +23,17 @@ export {
   InvalidArgTypeError,
   InvalidArgValueError,
   OutOfRangeError,
+  NetNSInvalidNameError,
 } from './lib/errors';
 export { NetNS, getNS, getCurrentNS, withNetNSPath } from './lib/netns';
 export { gettid, setns, isNSorErr } from './lib/raw';
 export { setMark, getMark, bindToDevice, type SocketTarget } from './lib/mark';
+export {
+  createNetNS,
+  deleteNetNS,
+  listNetNS,
+  getNSFromName,
+  getNSFromPid,
+  getNSFromThread,
+  type RunDirOptions,
+} from './lib/lifecycle';

@@ -102,6 +102,19 @@ export class NetNSAsyncCallbackError extends TypeError {
   }
 }
 
+/**
+ * A namespace name that is not a single path component: empty, `.`, `..`, containing `/` or NUL,
+ * or longer than 255 bytes (`ERR_NETNS_INVALID_NAME`). Nothing on disk was touched.
+ */
+export class NetNSInvalidNameError extends RangeError {
+  /** Always `ERR_NETNS_INVALID_NAME`. */
+  readonly code = 'ERR_NETNS_INVALID_NAME';
+  constructor(message: string) {
+    super(message);
+    this.name = 'NetNSInvalidNameError';
+  }
+}
+
 /** An argument has the wrong type (`ERR_INVALID_ARG_TYPE`), as Node's validators throw. */
 export class InvalidArgTypeError extends TypeError {
   /** Always `ERR_INVALID_ARG_TYPE`. */
@@ -142,7 +155,7 @@ function describeValue(value: unknown): string {
 
 /** The shape of an error thrown by the native binding. */
 interface NativeError extends Error {
-  netnsKind: 'system' | 'pathNotExist' | 'pathNotNs' | 'wrongType';
+  netnsKind: 'system' | 'pathNotExist' | 'pathNotNs' | 'wrongType' | 'invalidName';
   code: string;
   errno?: number;
   syscall?: string;
@@ -167,6 +180,8 @@ export function fromNative(e: unknown): unknown {
       return new NSPathNotNSError(n.path ?? '', n.message);
     case 'wrongType':
       return new NetNSWrongTypeError(n.path ?? '', n.nstype ?? 0, n.message);
+    case 'invalidName':
+      return new NetNSInvalidNameError(n.message);
     default:
       return new NetNSSystemError({
         code: n.code,

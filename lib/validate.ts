@@ -1,5 +1,5 @@
 /** Argument validators: one small function per check, throwing Node's error classes and codes. */
-import { InvalidArgTypeError, InvalidArgValueError, OutOfRangeError } from './errors';
+import { InvalidArgTypeError, InvalidArgValueError, NetNSInvalidNameError, OutOfRangeError } from './errors';
 
 /** Throws `ERR_INVALID_ARG_TYPE` unless `value` is a string. */
 export function validateString(value: unknown, name: string): asserts value is string {
@@ -51,5 +51,32 @@ export function validatePath(value: unknown, name: string): asserts value is str
 export function validateStringOrURL(value: unknown, name: string): asserts value is string | URL {
   if (typeof value !== 'string' && !(value instanceof URL)) {
     throw new InvalidArgTypeError(name, 'of type string or an instance of URL', value);
+  }
+}
+
+/**
+ * A namespace name: a string (`ERR_INVALID_ARG_TYPE`) that is a single path component, as
+ * `ip netns` requires: not empty, `.` or `..`, without `/` or NUL, at most 255 bytes in UTF-8
+ * (`NetNSInvalidNameError`, `ERR_NETNS_INVALID_NAME`).
+ */
+export function validateNetNSName(value: unknown, name: string): asserts value is string {
+  validateString(value, name);
+  const reason =
+    value === ''
+      ? 'it is empty'
+      : value === '.' || value === '..'
+        ? "'.' and '..' are not names"
+        : value.includes('/')
+          ? "it contains '/'"
+          : value.includes('\0')
+            ? 'it contains a NUL byte'
+            : Buffer.byteLength(value, 'utf8') > 255
+              ? 'it is longer than 255 bytes'
+              : undefined;
+  if (reason !== undefined) {
+    const shown = JSON.stringify(value.length > 64 ? `${value.slice(0, 61)}...` : value);
+    throw new NetNSInvalidNameError(
+      `invalid namespace name ${shown} (${name}): ${reason}; a name must be a single path component`,
+    );
   }
 }

@@ -17,6 +17,7 @@ fn build(env: &Env, e: &CoreError) -> napi::Result<Error> {
         CoreError::PathNotExist { path } => ("ERR_NETNS_PATH_NOT_EXIST".into(), "pathNotExist", Some(path)),
         CoreError::PathNotNs { path, .. } => ("ERR_NETNS_PATH_NOT_NS".into(), "pathNotNs", Some(path)),
         CoreError::WrongType { path, .. } => ("ERR_NETNS_WRONG_TYPE".into(), "wrongType", Some(path)),
+        CoreError::InvalidName { .. } => ("ERR_NETNS_INVALID_NAME".into(), "invalidName", None),
     };
     obj.set_named_property("code", code)?;
     obj.set_named_property("netnsKind", kind)?;

@@ -11,6 +11,7 @@
 
 mod args;
 mod error;
+mod lifecycle;
 mod mark;
 mod ns;
 mod pool;

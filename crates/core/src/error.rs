@@ -50,6 +50,14 @@ pub enum Error {
         /// The `CLONE_NEW*` type the kernel reported.
         nstype: i32,
     },
+    /// A name that cannot name a namespace: not a single path component (empty, `.`, `..`,
+    /// containing `/` or NUL) or longer than 255 bytes.
+    InvalidName {
+        /// The name that was refused.
+        name: String,
+        /// Why, in a few words.
+        reason: &'static str,
+    },
 }
 
 /// The core's result type.
@@ -75,6 +83,7 @@ impl Error {
             Error::Sys { errno: Errno::EPERM, syscall, .. } => Some(match *syscall {
                 "setsockopt" => "SO_MARK and SO_BINDTODEVICE need CAP_NET_ADMIN (or CAP_NET_RAW)",
                 "mount" | "umount2" => "managing named namespaces needs CAP_SYS_ADMIN and root",
+                "unshare" => "creating a network namespace needs CAP_SYS_ADMIN",
                 _ => "switching network namespaces needs CAP_SYS_ADMIN",
             }),
             _ => None,
@@ -122,6 +131,9 @@ impl fmt::Display for Error {
                 "'{}' is a namespace of type {nstype:#x}, not a network namespace (CLONE_NEWNET)",
                 path.display()
             ),
+            Error::InvalidName { name, reason } => {
+                write!(f, "invalid namespace name {name:?}: {reason}; a name must be a single path component")
+            }
         }
     }
 }

@@ -9,14 +9,21 @@
 #![deny(missing_docs)]
 
 mod error;
+mod lifecycle;
 mod mark;
 mod nsfile;
+mod rundir;
 mod switch;
 mod thread;
 
 pub use error::{Error, Result, Subject};
+pub use lifecycle::{
+    create_anonymous, create_named, delete_named, list_named, named_path, pid_ns_path, task_ns_path, validate_name,
+    NAME_MAX,
+};
 pub use mark::{bind_to_device, get_mark, set_mark};
 pub use nsfile::{is_ns_or_err, Identity, NetNs, NSFS_MAGIC, PROCFS_MAGIC};
+pub use rundir::{run_dir, system_run_dir, NETNS_RUN_DIR_ENV};
 pub use switch::{setns, NsGuard};
 pub use thread::{gettid, thread_ns_path, THREAD_SELF_NS_NET};
 

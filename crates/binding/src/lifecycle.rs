@@ -1,0 +1,81 @@
+//! Creating, listing and deleting network namespaces, and opening them by name, pid or thread.
+
+use std::path::{Path, PathBuf};
+
+use napi::{Env, Result};
+use napi_derive::napi;
+use netns_core::NetNs;
+
+use crate::error::to_js;
+use crate::ns::NsFile;
+
+fn into_file(env: &Env, ns: NetNs, path: Option<String>) -> Result<NsFile> {
+    let id = ns.identity().map_err(|e| to_js(env, e))?;
+    let fd = ns.into_raw_fd();
+    // An anonymous namespace has no file of its own: name it by the fd that holds it.
+    let path = path.unwrap_or_else(|| format!("/proc/{}/fd/{fd}", std::process::id()));
+    Ok(NsFile { fd, dev: id.dev as i64, ino: id.ino as i64, path })
+}
+
+fn dir(run_dir: Option<String>) -> PathBuf {
+    run_dir.map(PathBuf::from).unwrap_or_else(netns_core::run_dir)
+}
+
+/// The run directory of the system (`/run/netns`, or `/var/run/netns` where only that exists),
+/// without looking at `NETNS_RUN_DIR`.
+#[napi]
+pub fn system_run_dir() -> String {
+    netns_core::system_run_dir().to_string_lossy().into_owned()
+}
+
+/// Creates a network namespace on a short-lived native thread and returns it open. With a
+/// `name`, it is persisted as `ip netns add` does, in `runDir` (default: the core's run dir).
+#[napi]
+pub fn create_netns(env: &Env, name: Option<String>, run_dir: Option<String>) -> Result<NsFile> {
+    match name {
+        None => {
+            let ns = netns_core::create_anonymous().map_err(|e| to_js(env, e))?;
+            into_file(env, ns, None)
+        }
+        Some(name) => {
+            let dir = dir(run_dir);
+            let ns = netns_core::create_named(&dir, &name).map_err(|e| to_js(env, e))?;
+            into_file(env, ns, Some(dir.join(&name).to_string_lossy().into_owned()))
+        }
+    }
+}
+
+/// Deletes the named namespace `name` from `runDir` as `ip netns del` does.
+#[napi]
+pub fn delete_netns(env: &Env, name: String, run_dir: Option<String>) -> Result<()> {
+    netns_core::delete_named(&dir(run_dir), &name).map_err(|e| to_js(env, e))
+}
+
+/// The names of the named namespaces in `runDir`, sorted.
+#[napi]
+pub fn list_netns(env: &Env, run_dir: Option<String>) -> Result<Vec<String>> {
+    netns_core::list_named(&dir(run_dir)).map_err(|e| to_js(env, e))
+}
+
+/// The path of the named namespace `name` in `runDir`, after checking the name.
+#[napi]
+pub fn named_ns_path(env: &Env, name: String, run_dir: Option<String>) -> Result<String> {
+    let path = netns_core::named_path(&dir(run_dir), &name).map_err(|e| to_js(env, e))?;
+    Ok(path.to_string_lossy().into_owned())
+}
+
+/// `/proc/<pid>/ns/net`.
+#[napi]
+pub fn pid_ns_path(pid: i32) -> String {
+    path_string(&netns_core::pid_ns_path(pid))
+}
+
+/// `/proc/<pid>/task/<tid>/ns/net`.
+#[napi]
+pub fn task_ns_path(pid: i32, tid: i32) -> String {
+    path_string(&netns_core::task_ns_path(pid, tid))
+}
+
+fn path_string(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
