@@ -48,9 +48,9 @@ function defaultRunDir(): string {
  * `NetNSInvalidNameError` before anything is touched.
  */
 export function createNetNS(name?: string, options?: RunDirOptions): NetNS {
-  if (name === undefined) return NetNS._fromFile(callNative(() => native.createNetns()));
-  validateNetNSName(name, 'name');
+  if (name !== undefined) validateNetNSName(name, 'name');
   const runDir = runDirOf(options);
+  if (name === undefined) return NetNS._fromFile(callNative(() => native.createNetns()));
   return NetNS._fromFile(callNative(() => native.createNetns(name, runDir)));
 }
 

@@ -282,6 +282,16 @@ mod tests {
     }
 
     #[test]
+    fn permission_errors_say_what_is_needed() {
+        for syscall in ["unshare", "mount", "umount2"] {
+            let hint = Error::sys(Errno::EPERM, syscall, Subject::None).hint().unwrap();
+            assert!(hint.contains("CAP_SYS_ADMIN"), "{syscall}: {hint}");
+        }
+        let e = validate_name("a/b").unwrap_err();
+        assert_eq!(e.to_string(), "invalid namespace name \"a/b\": it contains '/'; a name must be a single path component");
+    }
+
+    #[test]
     fn proc_paths() {
         assert_eq!(pid_ns_path(12), Path::new("/proc/12/ns/net"));
         assert_eq!(task_ns_path(12, 13), Path::new("/proc/12/task/13/ns/net"));
