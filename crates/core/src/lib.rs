@@ -11,12 +11,14 @@
 mod error;
 mod mark;
 mod nsfile;
+mod socket;
 mod switch;
 mod thread;
 
 pub use error::{Error, Result, Subject};
 pub use mark::{bind_to_device, get_mark, set_mark};
 pub use nsfile::{is_ns_or_err, Identity, NetNs, NSFS_MAGIC, PROCFS_MAGIC};
+pub use socket::{socket_in, Address, Family, Kind, SocketSpec, UnixPath};
 pub use switch::{setns, NsGuard};
 pub use thread::{gettid, thread_ns_path, THREAD_SELF_NS_NET};
 
