@@ -20,6 +20,7 @@ export {
   NetNSClosedError,
   NetNSSocketNotReadyError,
   NetNSAsyncCallbackError,
+  NetNSReconnectError,
   InvalidArgTypeError,
   InvalidArgValueError,
   OutOfRangeError,
@@ -27,3 +28,15 @@ export {
 export { NetNS, getNS, getCurrentNS, withNetNSPath } from './lib/netns';
 export { gettid, setns, isNSorErr } from './lib/raw';
 export { setMark, getMark, bindToDevice, type SocketTarget } from './lib/mark';
+export {
+  connect,
+  listen,
+  createSocket,
+  createSocketFd,
+  type ConnectOptions,
+  type ListenOptions,
+  type CreateSocketOptions,
+  type SocketFdSpec,
+  type SocketSteering,
+} from './lib/sockets';
+export { agent, httpsAgent, NetNSAgent, NetNSHttpsAgent, type NetNSAgentOptions, type NetNSHttpsAgentOptions } from './lib/agent';

@@ -14,4 +14,5 @@ mod error;
 mod mark;
 mod ns;
 mod pool;
+mod socket;
 mod switch;
