@@ -2,11 +2,14 @@
  * Sockets inside namespaces: ns.connect, ns.listen, ns.createSocket and the agents, against real
  * namespaces and real servers started with `ip netns exec` (not with this package).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as dns from 'node:dns';
-import { closeSync } from 'node:fs';
+import { closeSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as net from 'node:net';
 import { promisify } from 'node:util';
 
@@ -307,6 +310,32 @@ test('device: an http.get through ns.agent() bound to a veth reaches an ns.liste
   t.is(openFdCount(), fds);
 });
 
+test('ns.httpsAgent(): TLS over sockets made inside the namespace, reused with keepAlive', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'netns-tls-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'),
+    '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  const cert = readFileSync(join(dir, 'cert.pem'));
+  const { ns } = openNS(t, 'tl');
+  const server = ns.listen(https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (q, r) => r.end(`tls ${q.socket.remotePort}`)), { port: 0 });
+  t.teardown(() => closeServer(server));
+  const port = await listening(server);
+  const agent = ns.httpsAgent({ keepAlive: true, ca: cert });
+  t.teardown(() => agent.destroy());
+  const get = () => new Promise<string>((resolve, reject) =>
+    https.get(`https://localhost:${port}/`, { agent }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c));
+      res.on('end', () => resolve(body));
+    }).on('error', reject));
+  const first = await get();
+  t.regex(first, /^tls \d+$/);
+  t.is(await get(), first, 'the kept-alive socket is reused');
+  const err = await new Promise<NodeJS.ErrnoException>((resolve) =>
+    https.get(`https://localhost:${port}/`, { ca: cert, agent: false }).on('error', resolve));
+  t.is(err.code, 'ECONNREFUSED');
+});
+
 test('a failed connect is an error event, a second connect() throws, and nothing connects from the host', async (t) => {
   const { ns } = openNS(t, 'fc');
   // A host server on the port: a socket made in the host namespace by mistake would reach it.
@@ -409,6 +438,7 @@ test('bad input throws a typed error before any fd is made', async (t) => {
     ['udp type', () => ns.createSocket({ type: 'tcp' as never }), { instanceOf: InvalidArgValueError, code: 'ERR_INVALID_ARG_VALUE' }],
     ['udp address of the other family', () => ns.createSocket({ type: 'udp4', address: '::1' }), { instanceOf: InvalidArgValueError, code: 'ERR_INVALID_ARG_VALUE' }],
     ['listen on something that is not a server', () => ns.listen({} as never, {}), { instanceOf: InvalidArgTypeError, code: 'ERR_INVALID_ARG_TYPE' }],
+    ['hints that Node refuses', () => ns.connect({ host: 'localhost', port: 1, hints: 0x7fff }), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_VALUE' }],
     ['local address not an IP', () => ns.connect({ host: '127.0.0.1', port: 1, localAddress: 'localhost' }), { instanceOf: InvalidArgValueError, code: 'ERR_INVALID_ARG_VALUE' }],
   ];
   for (const [what, call, expected] of cases) {

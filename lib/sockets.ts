@@ -304,7 +304,13 @@ export function connectIn(where: Where, options: unknown, connectListener?: () =
     tcpOptions.lookup = hookLookup(where, socket, o.lookup ?? (dns.lookup as LookupFunction), steering);
   }
   const connect = net.Socket.prototype.connect as (options: net.SocketConnectOpts, listener?: () => void) => net.Socket;
-  connect.call(socket, tcpOptions, connectListener);
+  try {
+    connect.call(socket, tcpOptions, connectListener);
+  } catch (e) {
+    // Node refused an option synchronously: release the fd it now owns.
+    socket.destroy();
+    throw e;
+  }
   sealConnect(socket);
   if (o.timeout) socket.setTimeout(o.timeout);
   return socket;
