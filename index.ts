@@ -20,6 +20,7 @@ export {
   NetNSClosedError,
   NetNSSocketNotReadyError,
   NetNSAsyncCallbackError,
+  NetNSReconnectError,
   InvalidArgTypeError,
   InvalidArgValueError,
   OutOfRangeError,
@@ -37,3 +38,15 @@ export {
   getNSFromThread,
   type RunDirOptions,
 } from './lib/lifecycle';
+export {
+  connect,
+  listen,
+  createSocket,
+  createSocketFd,
+  type ConnectOptions,
+  type ListenOptions,
+  type CreateSocketOptions,
+  type SocketFdSpec,
+  type SocketSteering,
+} from './lib/sockets';
+export { agent, httpsAgent, NetNSAgent, NetNSHttpsAgent, type NetNSAgentOptions, type NetNSHttpsAgentOptions } from './lib/agent';

@@ -203,3 +203,18 @@ export function callNative<T>(f: () => T): T {
     throw fromNative(e);
   }
 }
+
+/**
+ * `connect()` was called again on a socket that `ns.connect()` made (`ERR_NETNS_RECONNECT`). Node
+ * would make a new socket for it in the calling thread's namespace; make a new one with
+ * `ns.connect()` instead.
+ */
+export class NetNSReconnectError extends NetNSError {
+  constructor() {
+    super(
+      'ERR_NETNS_RECONNECT',
+      'connect() was called again on a socket made by ns.connect(): Node would create the new connection in the ' +
+        "calling thread's namespace, not in the socket's. Call ns.connect() again for a new connection",
+    );
+  }
+}

@@ -1,12 +1,16 @@
 /** `NetNS`: one handle over one open namespace file, and the functions that open one. */
 import type * as childProcess from 'node:child_process';
+import type * as dgram from 'node:dgram';
+import type * as net from 'node:net';
 import { inspect } from 'node:util';
 import type { Worker, WorkerOptions } from 'node:worker_threads';
 
+import { NetNSAgent, NetNSHttpsAgent, type NetNSAgentOptions, type NetNSHttpsAgentOptions } from './agent';
 import { CLONE_NEWNET } from './constants';
 import { callNative, fromNative, NetNSAsyncCallbackError, NetNSClosedError, InvalidArgTypeError } from './errors';
 import { native } from './native';
 import { processMethods, workerInNs } from './procs';
+import { connectIn, createSocketIn, listenIn, type ConnectOptions, type CreateSocketOptions, type ListenOptions } from './sockets';
 import { validateFunction, validatePath } from './validate';
 
 /** What the native layer returns for an open namespace file. */
@@ -156,6 +160,44 @@ export class NetNS {
       throw new NetNSAsyncCallbackError('NetNS.do()');
     }
     return result;
+  }
+
+  /**
+   * Opens a TCP (or unix) connection from inside this namespace: `net.connect()`'s options plus
+   * `mark` and `device`, set before the first packet. A hostname is resolved in the calling
+   * thread's namespace. A failed connect is an `'error'` event; `connect()` on the returned
+   * socket throws `NetNSReconnectError`.
+   */
+  connect(options: ConnectOptions, connectListener?: () => void): net.Socket {
+    this.#gate();
+    return connectIn(this, options, connectListener);
+  }
+
+  /** Makes `server` (net, http, https, tls) listen on a socket made inside this namespace. */
+  listen<S extends net.Server>(server: S, options?: ListenOptions, listeningListener?: () => void): S {
+    this.#gate();
+    return listenIn(this, server, options, listeningListener);
+  }
+
+  /** Makes a UDP socket inside this namespace, already bound when it is returned. */
+  createSocket(
+    options: CreateSocketOptions | 'udp4' | 'udp6',
+    messageListener?: (msg: Buffer, rinfo: dgram.RemoteInfo) => void,
+  ): dgram.Socket {
+    this.#gate();
+    return createSocketIn(this, options, messageListener);
+  }
+
+  /** An `http.Agent` whose connections come from inside this namespace. */
+  agent(options?: NetNSAgentOptions): NetNSAgent {
+    this.#gate();
+    return new NetNSAgent(this, options);
+  }
+
+  /** An `https.Agent` whose connections come from inside this namespace. */
+  httpsAgent(options?: NetNSHttpsAgentOptions): NetNSHttpsAgent {
+    this.#gate();
+    return new NetNSHttpsAgent(this, options);
   }
 
   /** Switches the calling thread into this namespace for good (`setns(2)`). Prefer `do()`. */

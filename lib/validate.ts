@@ -80,3 +80,39 @@ export function validateNetNSName(value: unknown, name: string): asserts value i
     );
   }
 }
+
+/** Throws `ERR_INVALID_ARG_TYPE` unless `value` is a boolean. */
+export function validateBoolean(value: unknown, name: string): asserts value is boolean {
+  if (typeof value !== 'boolean') throw new InvalidArgTypeError(name, 'of type boolean', value);
+}
+
+/**
+ * A port: an integer in [0, 65535], or a string of decimal digits naming one (as Node accepts).
+ * Returns it as a number.
+ */
+export function validatePort(value: unknown, name: string): number {
+  if (typeof value === 'string' && /^[0-9]{1,5}$/.test(value)) value = Number(value);
+  if (typeof value !== 'number') throw new InvalidArgTypeError(name, 'of type number', value);
+  validateInteger(value, name, 0, 65535);
+  return value;
+}
+
+/**
+ * A network device name as the kernel accepts one (`dev_valid_name`): 1 to 15 bytes, not `.` or
+ * `..`, without `/`, `:`, NUL or white space. Whether it exists is for the kernel to say (`ENODEV`).
+ */
+export function validateDeviceName(value: unknown, name: string): asserts value is string {
+  validateString(value, name);
+  if (value.length === 0 || Buffer.byteLength(value) > 15 || value === '.' || value === '..' || /[/:\s\0]/.test(value)) {
+    throw new InvalidArgValueError(name, value, 'must be a network device name (1 to 15 bytes, no "/", ":" or white space)');
+  }
+}
+
+/** Throws `ERR_INVALID_ARG_VALUE` for the first own key of `options` that is not in `known`. */
+export function validateKnownOptions(options: object, known: ReadonlySet<string>, name: string, where: string): void {
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) {
+      throw new InvalidArgValueError(`${name}.${key}`, (options as Record<string, unknown>)[key], `is not an option of ${where}`);
+    }
+  }
+}

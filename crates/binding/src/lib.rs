@@ -15,4 +15,5 @@ mod lifecycle;
 mod mark;
 mod ns;
 mod pool;
+mod socket;
 mod switch;

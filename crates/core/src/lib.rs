@@ -13,6 +13,7 @@ mod lifecycle;
 mod mark;
 mod nsfile;
 mod rundir;
+mod socket;
 mod switch;
 mod thread;
 
@@ -24,6 +25,7 @@ pub use lifecycle::{
 pub use mark::{bind_to_device, get_mark, set_mark};
 pub use nsfile::{is_ns_or_err, Identity, NetNs, NSFS_MAGIC, PROCFS_MAGIC};
 pub use rundir::{run_dir, system_run_dir, NETNS_RUN_DIR_ENV};
+pub use socket::{socket_in, Address, Family, Kind, SocketSpec, UnixPath};
 pub use switch::{setns, NsGuard};
 pub use thread::{gettid, thread_ns_path, THREAD_SELF_NS_NET};
 

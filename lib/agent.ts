@@ -1,0 +1,78 @@
+/** HTTP and HTTPS agents whose connections are made inside a namespace by `ns.connect()`. */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type * as net from 'node:net';
+
+import type { NetNS } from './netns';
+import { connectIn, type SocketSteering } from './sockets';
+import { validateDeviceName, validateObject, validateUint32 } from './validate';
+
+/** Options of `ns.agent()`: those of `http.Agent` plus `mark` and `device` for every connection. */
+export type NetNSAgentOptions = http.AgentOptions & SocketSteering;
+/** Options of `ns.httpsAgent()`: those of `https.Agent` plus `mark` and `device` for every connection. */
+export type NetNSHttpsAgentOptions = https.AgentOptions & SocketSteering;
+
+/** The request options an agent hands to `createConnection`, as far as a TCP or unix connect needs them. */
+function connectOptions(options: Record<string, unknown>): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const key of [
+    'host', 'port', 'family', 'hints', 'lookup', 'localAddress', 'localPort', 'timeout', 'noDelay', 'keepAlive',
+    'keepAliveInitialDelay', 'mark', 'device',
+  ]) {
+    if (options[key] !== undefined && options[key] !== null) picked[key] = options[key];
+  }
+  // The agent puts `socketPath` into `path`; the URL's path never reaches createConnection.
+  const path = options.socketPath ?? options.path;
+  if (typeof path === 'string') picked.path = path;
+  return picked;
+}
+
+function validateAgentOptions(options: unknown): void {
+  if (options === undefined) return;
+  validateObject(options, 'options');
+  const o = options as SocketSteering;
+  if (o.mark !== undefined) validateUint32(o.mark, 'options.mark');
+  if (o.device !== undefined) validateDeviceName(o.device, 'options.device');
+}
+
+/** An `http.Agent` whose connections are made inside a namespace (`null`: the calling thread's). */
+export class NetNSAgent extends http.Agent {
+  readonly #where: NetNS | null;
+  constructor(where: NetNS | null, options?: NetNSAgentOptions) {
+    validateAgentOptions(options);
+    super(options);
+    this.#where = where;
+  }
+
+  /** Connects from inside the agent's namespace with `ns.connect()`. */
+  override createConnection(options: Record<string, unknown>): net.Socket {
+    return connectIn(this.#where, connectOptions(options), undefined, false);
+  }
+}
+
+/** An `https.Agent` whose TLS connections run over sockets made inside a namespace. */
+export class NetNSHttpsAgent extends https.Agent {
+  readonly #where: NetNS | null;
+  constructor(where: NetNS | null, options?: NetNSHttpsAgentOptions) {
+    validateAgentOptions(options);
+    super(options);
+    this.#where = where;
+  }
+
+  /** Connects from inside the agent's namespace, then lets `https.Agent` start TLS over that socket. */
+  override createConnection(options: Record<string, unknown>): net.Socket {
+    const socket = connectIn(this.#where, connectOptions(options), undefined, false);
+    type Create = (options: Record<string, unknown>) => net.Socket;
+    return (https.Agent.prototype as unknown as { createConnection: Create }).createConnection.call(this, { ...options, socket });
+  }
+}
+
+/** An `http.Agent` for the calling thread's namespace, with `mark` and `device` on every connection. */
+export function agent(options?: NetNSAgentOptions): NetNSAgent {
+  return new NetNSAgent(null, options);
+}
+
+/** An `https.Agent` for the calling thread's namespace, with `mark` and `device` on every connection. */
+export function httpsAgent(options?: NetNSHttpsAgentOptions): NetNSHttpsAgent {
+  return new NetNSHttpsAgent(null, options);
+}
