@@ -4,11 +4,12 @@
  * A namespace belongs to an OS thread, and a socket to the namespace it was created in. This
  * package switches a thread only inside one synchronous call and always switches it back.
  */
-import { native } from './lib/native';
+import { isSupported, native } from './lib/native';
 
 // The libuv thread pool copies the namespace of the thread that starts it. Start it now, from
 // the namespace the package is loaded in, before any thread is switched.
-native.warmThreadPool().catch(() => {});
+// Off Linux, or without a binary that fits, there is no pool to warm: every call throws instead.
+if (isSupported()) native.warmThreadPool().catch(() => {});
 
 export { SO_MARK, CLONE_NEWNET, NSFS_MAGIC, PROCFS_MAGIC } from './lib/constants';
 export {
@@ -20,6 +21,7 @@ export {
   NetNSClosedError,
   NetNSSocketNotReadyError,
   NetNSAsyncCallbackError,
+  NetNSUnsupportedPlatformError,
   InvalidArgTypeError,
   InvalidArgValueError,
   OutOfRangeError,
@@ -27,3 +29,4 @@ export {
 export { NetNS, getNS, getCurrentNS, withNetNSPath } from './lib/netns';
 export { gettid, setns, isNSorErr } from './lib/raw';
 export { setMark, getMark, bindToDevice, type SocketTarget } from './lib/mark';
+export { isSupported } from './lib/native';
