@@ -4,11 +4,12 @@
  * A namespace belongs to an OS thread, and a socket to the namespace it was created in. This
  * package switches a thread only inside one synchronous call and always switches it back.
  */
-import { native } from './lib/native';
+import { isSupported, native } from './lib/native';
 
 // The libuv thread pool copies the namespace of the thread that starts it. Start it now, from
 // the namespace the package is loaded in, before any thread is switched.
-native.warmThreadPool().catch(() => {});
+// Off Linux, or without a binary that fits, there is no pool to warm: every call throws instead.
+if (isSupported()) native.warmThreadPool().catch(() => {});
 
 export { SO_MARK, CLONE_NEWNET, NSFS_MAGIC, PROCFS_MAGIC } from './lib/constants';
 export {
@@ -21,6 +22,7 @@ export {
   NetNSSocketNotReadyError,
   NetNSAsyncCallbackError,
   NetNSReconnectError,
+  NetNSUnsupportedPlatformError,
   InvalidArgTypeError,
   InvalidArgValueError,
   OutOfRangeError,
@@ -50,3 +52,4 @@ export {
   type SocketSteering,
 } from './lib/sockets';
 export { agent, httpsAgent, NetNSAgent, NetNSHttpsAgent, type NetNSAgentOptions, type NetNSHttpsAgentOptions } from './lib/agent';
+export { isSupported } from './lib/native';

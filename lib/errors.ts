@@ -87,6 +87,20 @@ export class NetNSSocketNotReadyError extends NetNSError {
   }
 }
 
+/**
+ * netns cannot work here (`ERR_NETNS_UNSUPPORTED_PLATFORM`): the platform is not Linux, or no
+ * prebuilt native binary fits or loads. Importing the package never throws it; every call does.
+ * `isSupported()` tells in advance. When a binary failed to load, `cause` is the loader's error.
+ */
+export class NetNSUnsupportedPlatformError extends NetNSError {
+  /** The platform as `<os>-<arch>[-<libc>]`, e.g. `darwin-arm64` or `linux-x64-musl`. */
+  readonly platform: string;
+  constructor(platform: string, message: string, options?: ErrorOptions) {
+    super('ERR_NETNS_UNSUPPORTED_PLATFORM', message, options);
+    this.platform = platform;
+  }
+}
+
 /** A callback given to `do()` returned a promise (`ERR_NETNS_ASYNC_CALLBACK`). */
 export class NetNSAsyncCallbackError extends TypeError {
   /** Always `ERR_NETNS_ASYNC_CALLBACK`. */
