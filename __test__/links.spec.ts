@@ -8,7 +8,15 @@ import { promisify } from 'node:util';
 
 import test, { type ExecutionContext } from 'ava';
 
-import { getNS, InvalidArgTypeError, InvalidArgValueError, NetNS, NetNSClosedError, NetNSSystemError } from '../dist';
+import {
+  createNetNS,
+  getNS,
+  InvalidArgTypeError,
+  InvalidArgValueError,
+  NetNS,
+  NetNSClosedError,
+  NetNSSystemError,
+} from '../dist';
 import { ip, makeNamedNS, openFdCount, threadNsInode } from './helpers/kernel';
 
 const execFileP = promisify(execFile);
@@ -194,16 +202,20 @@ test('a missing device is ENODEV for every operation', (t) => {
 test('bad CIDRs, device names and peers are refused before native code', (t) => {
   const { ns, name: nsName } = openNS(t, 'v');
   ns.addVeth('v0', 'v1');
-  for (const cidr of ['10.7.0.1', '10.7.0.1/33', 'fd00::1/129', '10.7.0/24', 'host/24', '10.7.0.1/24/1', '10.7.0.1/', '/24', 'fe80::1%v0/64', '10.7.0.1/ 24', '']) {
+  const bad = ['10.7.0.1', '10.7.0.1/33', 'fd00::1/129', '10.7.0/24', 'host/24', '10.7.0.1/24/1', '10.7.0.1/'];
+  bad.push('/24', 'fe80::1%v0/64', '10.7.0.1/ 24', '10.7.0.1/-1', '10.7.0.1/0x10', '');
+  for (const cidr of bad) {
     const e = t.throws(() => ns.addAddress('v0', cidr), { instanceOf: InvalidArgValueError }, cidr);
     t.is(e.code, 'ERR_INVALID_ARG_VALUE');
   }
-  t.is(t.throws(() => ns.addAddress('v0', 42 as unknown as string), { instanceOf: InvalidArgTypeError }).code, 'ERR_INVALID_ARG_TYPE');
+  const notString = t.throws(() => ns.addAddress('v0', 42 as unknown as string), { instanceOf: InvalidArgTypeError });
+  t.is(notString.code, 'ERR_INVALID_ARG_TYPE');
   for (const name of ['', 'a/b', 'has space', 'x'.repeat(16), '..']) {
     t.is(t.throws(() => ns.addVeth(name, 'p0'), { instanceOf: InvalidArgValueError }).code, 'ERR_INVALID_ARG_VALUE');
     t.is(t.throws(() => ns.setLinkUp(name), { instanceOf: InvalidArgValueError }).code, 'ERR_INVALID_ARG_VALUE');
   }
-  t.is(t.throws(() => ns.addVeth('p0', 'p1', {} as NetNS), { instanceOf: InvalidArgTypeError }).code, 'ERR_INVALID_ARG_TYPE');
+  const notNS = t.throws(() => ns.addVeth('p0', 'p1', {} as NetNS), { instanceOf: InvalidArgTypeError });
+  t.is(notNS.code, 'ERR_INVALID_ARG_TYPE');
   // Nothing was made by the refused calls.
   t.deepEqual(
     ns.links().map((l) => l.name).sort(),
@@ -234,6 +246,32 @@ test('a closed handle, or a closed peer, is NetNSClosedError', (t) => {
   ]) {
     t.is(t.throws(f, { instanceOf: NetNSClosedError }).code, 'ERR_NETNS_CLOSED');
   }
+});
+
+test('works on anonymous namespaces made by createNetNS()', (t) => {
+  const a = createNetNS();
+  const b = createNetNS();
+  t.teardown(() => {
+    a.close();
+    b.close();
+  });
+  a.addVeth('veth-a', 'veth-b', b);
+  b.addAddress('veth-b', 'fd00:7::2/64');
+  b.setLinkUp('veth-b');
+  t.deepEqual(
+    b.links().map(({ name, up }) => [name, up]),
+    [
+      ['lo', false],
+      ['veth-b', true],
+    ],
+  );
+  t.deepEqual(
+    a.links().map(({ name, up }) => [name, up]),
+    [
+      ['lo', false],
+      ['veth-a', false],
+    ],
+  );
 });
 
 test('no fd leaks and the calling thread stays in its namespace, on success and on error', (t) => {

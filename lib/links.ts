@@ -40,7 +40,8 @@ export function parseCidr(value: unknown, name: string): Cidr {
   const max = isIPv4(address) ? 32 : isIPv6(address) && !address.includes('%') ? 128 : 0;
   const prefixLen = /^[0-9]{1,3}$/.test(prefix) ? Number(prefix) : -1;
   if (slash < 0 || max === 0 || prefixLen < 0 || prefixLen > max) {
-    throw new InvalidArgValueError(name, value, "must be an IP address with a prefix length, such as '10.7.0.1/30' or 'fd00::1/64'");
+    const expected = "must be an IP address with a prefix length, such as '10.7.0.1/30' or 'fd00::1/64'";
+    throw new InvalidArgValueError(name, value, expected);
   }
   return { address, prefixLen };
 }

@@ -114,7 +114,8 @@ pub fn add_address(ns: BorrowedFd<'_>, name: &str, addr: IpAddr, prefix_len: u8)
         IpAddr::V4(a) => (libc::AF_INET as u8, a.octets().to_vec()),
         IpAddr::V6(a) => (libc::AF_INET6 as u8, a.octets().to_vec()),
     };
-    let mut msg = Message::new(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &ifaddrmsg(family, prefix_len, index));
+    let header = ifaddrmsg(family, prefix_len, index);
+    let mut msg = Message::new(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &header);
     msg.attr(IFA_LOCAL, &bytes);
     msg.attr(IFA_ADDRESS, &bytes);
     sock.request(&mut msg, "RTM_NEWADDR", &name_subject(name))?;
