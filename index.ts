@@ -52,4 +52,5 @@ export {
   type SocketSteering,
 } from './lib/sockets';
 export { agent, httpsAgent, NetNSAgent, NetNSHttpsAgent, type NetNSAgentOptions, type NetNSHttpsAgentOptions } from './lib/agent';
+export { type LinkInfo } from './lib/links';
 export { isSupported } from './lib/native';

@@ -8,6 +8,7 @@ import type { Worker, WorkerOptions } from 'node:worker_threads';
 import { NetNSAgent, NetNSHttpsAgent, type NetNSAgentOptions, type NetNSHttpsAgentOptions } from './agent';
 import { CLONE_NEWNET } from './constants';
 import { callNative, fromNative, NetNSAsyncCallbackError, NetNSClosedError, InvalidArgTypeError } from './errors';
+import { addAddress, addVeth, deleteLink, listLinks, setLinkUp, type LinkInfo } from './links';
 import { native } from './native';
 import { processMethods, workerInNs } from './procs';
 import { connectIn, createSocketIn, listenIn, type ConnectOptions, type CreateSocketOptions, type ListenOptions } from './sockets';
@@ -198,6 +199,44 @@ export class NetNS {
   httpsAgent(options?: NetNSHttpsAgentOptions): NetNSHttpsAgent {
     this.#gate();
     return new NetNSHttpsAgent(this, options);
+  }
+
+  /**
+   * Creates a veth pair over rtnetlink (no `ip` binary): `name` in this namespace and its peer
+   * `peerName` in `peerNS` (this namespace when omitted). Both ends start down. `EEXIST` if a
+   * name is taken.
+   */
+  addVeth(name: string, peerName: string, peerNS?: NetNS): void {
+    const fd = this.#gate();
+    if (peerNS !== undefined && !(peerNS instanceof NetNS)) {
+      throw new InvalidArgTypeError('peerNS', 'an instance of NetNS', peerNS);
+    }
+    addVeth(fd, name, peerName, peerNS?.fd);
+  }
+
+  /** Sets the device `name` of this namespace up (`ip link set NAME up`); `ENODEV` if there is none. */
+  setLinkUp(name: string): void {
+    setLinkUp(this.#gate(), name, true);
+  }
+
+  /** Sets the device `name` of this namespace down. */
+  setLinkDown(name: string): void {
+    setLinkUp(this.#gate(), name, false);
+  }
+
+  /** Adds an address such as `'10.7.0.1/30'` or `'fd00::1/64'` to the device `name` of this namespace. */
+  addAddress(name: string, cidr: string): void {
+    addAddress(this.#gate(), name, cidr);
+  }
+
+  /** Deletes the device `name` of this namespace (both ends, for a veth pair). */
+  deleteLink(name: string): void {
+    deleteLink(this.#gate(), name);
+  }
+
+  /** The network devices of this namespace, by index: `{ name, index, up }`. */
+  links(): LinkInfo[] {
+    return listLinks(this.#gate());
   }
 
   /** Switches the calling thread into this namespace for good (`setns(2)`). Prefer `do()`. */

@@ -12,6 +12,7 @@
 mod args;
 mod error;
 mod lifecycle;
+mod link;
 mod mark;
 mod ns;
 mod pool;

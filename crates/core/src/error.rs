@@ -84,6 +84,7 @@ impl Error {
                 "setsockopt" => "SO_MARK and SO_BINDTODEVICE need CAP_NET_ADMIN (or CAP_NET_RAW)",
                 "mount" | "umount2" => "managing named namespaces needs CAP_SYS_ADMIN and root",
                 "unshare" => "creating a network namespace needs CAP_SYS_ADMIN",
+                "RTM_NEWLINK" | "RTM_DELLINK" | "RTM_NEWADDR" => "changing network devices needs CAP_NET_ADMIN",
                 _ => "switching network namespaces needs CAP_SYS_ADMIN",
             }),
             _ => None,

@@ -10,7 +10,9 @@
 
 mod error;
 mod lifecycle;
+mod link;
 mod mark;
+mod netlink;
 mod nsfile;
 mod rundir;
 mod socket;
@@ -22,6 +24,7 @@ pub use lifecycle::{
     create_anonymous, create_named, delete_named, list_named, named_path, pid_ns_path, task_ns_path, validate_name,
     NAME_MAX,
 };
+pub use link::{add_address, add_veth, delete_link, link_index, list_links, set_link_up, Link};
 pub use mark::{bind_to_device, get_mark, set_mark};
 pub use nsfile::{is_ns_or_err, Identity, NetNs, NSFS_MAGIC, PROCFS_MAGIC};
 pub use rundir::{run_dir, system_run_dir, NETNS_RUN_DIR_ENV};
