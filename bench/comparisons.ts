@@ -1,10 +1,13 @@
 /** Every comparison the benchmark runs, in the order of the benchmark issue. */
-import { getNS } from '../dist';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as dgram from 'node:dgram';
 import { once } from 'node:events';
+import { closeSync, readdirSync } from 'node:fs';
+import * as net from 'node:net';
 
+import { createNetNS, createSocketFd, deleteNetNS, getNS, type NetNS } from '../dist';
 import { timeAsync, timeSync, type Comparison } from './harness';
-import { benchNamespace, floor } from './fixtures';
+import { benchNamespace, floor, onCleanup } from './fixtures';
 
 /** Context for making comparisons: `quick` shrinks batches; `extra` collects reported facts. */
 export interface BenchContext {
@@ -14,11 +17,18 @@ export interface BenchContext {
 
 type Maker = (ctx: BenchContext) => Promise<Comparison[]> | Comparison[];
 
+const noop = () => {};
+
+/** Closes `ns` at cleanup. */
+function opened(ns: NetNS): NetNS {
+  onCleanup(() => ns.close());
+  return ns;
+}
+
 /** 1. `ns.do(() => {})` against open + setns + setns back + close in a Rust loop. */
 const doAgainstRust: Maker = ({ quick }) => {
   const { path } = benchNamespace();
-  const ns = getNS(path);
-  const noop = () => {};
+  const ns = opened(getNS(path));
   return [
     {
       id: '1',
@@ -32,8 +42,149 @@ const doAgainstRust: Maker = ({ quick }) => {
   ];
 };
 
+/** 2. A TCP socket made inside a namespace (the fd path of `ns.connect`) against the same syscalls in Rust. */
+const socketAgainstRust: Maker = ({ quick }) => {
+  const { path } = benchNamespace();
+  const ns = opened(getNS(path));
+  const spec = { family: 'ipv4', kind: 'stream' } as const;
+  return [
+    {
+      id: '2',
+      title: 'socket inside a namespace (`createSocketFd` + close) vs the same syscalls in Rust',
+      ours: { label: 'createSocketFd', run: (n) => timeSync(n, () => closeSync(createSocketFd(ns, spec))) },
+      floor: { label: 'Rust loop', run: (n) => floor('socket', path, n) },
+      n: quick ? 5_000 : 50_000,
+      goal: 'max',
+      target: 1.3,
+    },
+  ];
+};
+
+/** A TCP server answering every byte with the same byte. */
+function echoServer(): net.Server {
+  return net.createServer((s) => s.on('data', (d) => s.write(d)).on('error', noop));
+}
+
+/** Opens a connection with `open`, sends one byte, waits for it to come back, closes. */
+function tcpRoundTrip(open: (onConnect: () => void) => net.Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sock = open(() => sock.write('x'));
+    sock.once('data', () => {
+      sock.destroy();
+      resolve();
+    });
+    sock.once('error', reject);
+  });
+}
+
+/** Sends one datagram from a fresh bound socket to `port`, waits for the echo, closes. */
+function udpRoundTrip(make: () => dgram.Socket, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sock = make();
+    sock.once('message', () => {
+      sock.close();
+      resolve();
+    });
+    sock.once('error', reject);
+    sock.send('x', port, '127.0.0.1');
+  });
+}
+
+function udpEcho(sock: dgram.Socket): dgram.Socket {
+  return sock.on('message', (msg, rinfo) => sock.send(msg, rinfo.port, rinfo.address));
+}
+
+/** The port `server` listens on, once it listens (dgram's `address()` throws before that). */
+async function listening(server: net.Server | dgram.Socket): Promise<number> {
+  const port = () => {
+    try {
+      return (server.address() as net.AddressInfo | null)?.port;
+    } catch {
+      return undefined;
+    }
+  };
+  if (!port()) await once(server, 'listening');
+  return port() as number;
+}
+
+/** 3. `ns.connect` + a one-byte echo, and the same over UDP, against plain Node to an equivalent server. */
+const roundTripsAgainstNode: Maker = async ({ quick }) => {
+  const ns = opened(getNS(benchNamespace().path));
+  const nsServer = ns.listen(echoServer(), { host: '127.0.0.1', port: 0 });
+  const hostServer = echoServer().listen(0, '127.0.0.1');
+  const nsUdp = udpEcho(ns.createSocket({ type: 'udp4', address: '127.0.0.1', port: 0 }));
+  const hostUdp = udpEcho(dgram.createSocket('udp4').bind(0, '127.0.0.1'));
+  const [nsPort, hostPort, nsUdpPort, hostUdpPort] = await Promise.all([listening(nsServer), listening(hostServer), listening(nsUdp), listening(hostUdp)]);
+  onCleanup(() => {
+    nsServer.close();
+    hostServer.close();
+    nsUdp.close();
+    hostUdp.close();
+  });
+  const n = quick ? 200 : 1_000;
+  return [
+    {
+      id: '3a',
+      title: '`ns.connect` + 1-byte echo vs `net.connect` + the same',
+      ours: { label: 'ns.connect', run: (k) => timeAsync(k, () => tcpRoundTrip((cb) => ns.connect({ host: '127.0.0.1', port: nsPort }, cb))) },
+      floor: { label: 'net.connect', run: (k) => timeAsync(k, () => tcpRoundTrip((cb) => net.connect({ host: '127.0.0.1', port: hostPort }, cb))) },
+      n,
+      goal: 'max',
+      target: 1.15,
+    },
+    {
+      id: '3b',
+      title: '`ns.createSocket` + 1 UDP datagram echoed vs `dgram` + the same',
+      ours: {
+        label: 'ns.createSocket',
+        run: (k) => timeAsync(k, () => udpRoundTrip(() => ns.createSocket({ type: 'udp4', address: '127.0.0.1', port: 0 }), nsUdpPort)),
+      },
+      floor: {
+        label: 'dgram',
+        run: (k) => timeAsync(k, () => udpRoundTrip(() => dgram.createSocket('udp4').bind(0, '127.0.0.1'), hostUdpPort)),
+      },
+      n,
+      goal: 'max',
+      target: 1.15,
+    },
+  ];
+};
+
+/** 4. `createNetNS(name)` + `deleteNetNS(name)` against `ip netns add` + `ip netns del`. */
+const lifecycleAgainstIp: Maker = ({ quick }) => {
+  let i = 0;
+  const name = () => `nsbench${process.pid}l${++i}`;
+  return [
+    {
+      id: '4',
+      title: '`createNetNS(name)` + `deleteNetNS(name)` vs `ip netns add` + `ip netns del`',
+      ours: {
+        label: 'createNetNS+deleteNetNS',
+        run: (k) =>
+          timeSync(k, () => {
+            const n = name();
+            createNetNS(n).close();
+            deleteNetNS(n);
+          }),
+      },
+      floor: {
+        label: 'ip netns add+del',
+        run: (k) =>
+          timeSync(k, () => {
+            const n = name();
+            if (spawnSync('ip', ['netns', 'add', n]).status !== 0) throw new Error(`ip netns add ${n} failed`);
+            if (spawnSync('ip', ['netns', 'del', n]).status !== 0) throw new Error(`ip netns del ${n} failed`);
+          }),
+      },
+      n: quick ? 10 : 40,
+      goal: 'min',
+      target: 10,
+    },
+  ];
+};
+
 /** Spawns and waits for exit; rejects on a failed spawn or a non-zero exit. */
-async function runToExit(child: ReturnType<typeof spawn>): Promise<void> {
+async function runToExit(child: ChildProcess): Promise<void> {
   const [code] = (await once(child, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`child exited with ${code}`);
 }
@@ -41,7 +192,7 @@ async function runToExit(child: ReturnType<typeof spawn>): Promise<void> {
 /** 5. `ns.spawn('true')` until exit against `child_process.spawn('true')` and `ip netns exec NS true`. */
 const spawnAgainstNode: Maker = ({ quick }) => {
   const { name, path } = benchNamespace();
-  const ns = getNS(path);
+  const ns = opened(getNS(path));
   const n = quick ? 20 : 100;
   const ours = { label: 'ns.spawn', run: (k: number) => timeAsync(k, () => runToExit(ns.spawn('true'))) };
   return [
@@ -66,5 +217,75 @@ const spawnAgainstNode: Maker = ({ quick }) => {
   ];
 };
 
+/** Memory and fds that one open handle costs, measured over `count` handles. */
+async function perHandleCost(count: number): Promise<{ fds: number; heapBytes: number; rssBytes: number }> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('the benchmark needs --expose-gc');
+  const fdCount = () => readdirSync('/proc/self/fd').length;
+  gc();
+  const fds0 = fdCount();
+  const mem0 = process.memoryUsage();
+  const handles: NetNS[] = [];
+  for (let i = 0; i < count; i++) handles.push(getNS('/proc/self/ns/net'));
+  gc();
+  const fds1 = fdCount();
+  const mem1 = process.memoryUsage();
+  for (const h of handles) h.close();
+  return { fds: (fds1 - fds0) / count, heapBytes: (mem1.heapUsed - mem0.heapUsed) / count, rssBytes: (mem1.rss - mem0.rss) / count };
+}
+
+/** 6. `ns.do` and `ns.connect` across 1,000 open namespaces against one; memory and fds per handle. */
+const scale: Maker = async ({ quick, extra }) => {
+  const count = quick ? 100 : 1_000;
+  const many: NetNS[] = [];
+  const ports: number[] = [];
+  const servers: net.Server[] = [];
+  onCleanup(() => {
+    for (const s of servers) s.close();
+    for (const ns of many) ns.close();
+  });
+  for (let i = 0; i < count; i++) {
+    const ns = createNetNS();
+    ns.setLinkUp('lo');
+    many.push(ns);
+    const server = ns.listen(echoServer(), { host: '127.0.0.1', port: 0 });
+    servers.push(server);
+    ports.push(await listening(server));
+  }
+  const handleCost = await perHandleCost(quick ? 1_000 : 10_000);
+  extra[`fds per open NetNS handle (${quick ? '1,000' : '10,000'} handles)`] = handleCost.fds.toFixed(2);
+  extra['JS heap per open handle'] = `${handleCost.heapBytes.toFixed(0)} bytes`;
+  extra['resident memory per open handle'] = `${handleCost.rssBytes.toFixed(0)} bytes`;
+  let next = 0;
+  const one = many[0];
+  return [
+    {
+      id: '6a',
+      title: `\`ns.do\` cycling over ${count.toLocaleString('en')} open namespaces vs on 1`,
+      ours: { label: `${count} namespaces`, run: (k) => timeSync(k, () => many[next++ % count].do(noop)) },
+      floor: { label: '1 namespace', run: (k) => timeSync(k, () => one.do(noop)) },
+      n: quick ? 5_000 : 50_000,
+      goal: 'max',
+      target: 1.2,
+    },
+    {
+      id: '6b',
+      title: `\`ns.connect\` + echo cycling over ${count.toLocaleString('en')} namespaces vs to 1`,
+      ours: {
+        label: `${count} namespaces`,
+        run: (k) =>
+          timeAsync(k, () => {
+            const i = next++ % count;
+            return tcpRoundTrip((cb) => many[i].connect({ host: '127.0.0.1', port: ports[i] }, cb));
+          }),
+      },
+      floor: { label: '1 namespace', run: (k) => timeAsync(k, () => tcpRoundTrip((cb) => one.connect({ host: '127.0.0.1', port: ports[0] }, cb))) },
+      n: quick ? 200 : 1_000,
+      goal: 'max',
+      target: 1.2,
+    },
+  ];
+};
+
 /** The comparisons, in order. */
-export const comparisons: Maker[] = [doAgainstRust, spawnAgainstNode];
+export const comparisons: Maker[] = [doAgainstRust, socketAgainstRust, roundTripsAgainstNode, lifecycleAgainstIp, spawnAgainstNode, scale];

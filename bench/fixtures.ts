@@ -14,8 +14,22 @@ export function benchNamespace(): { name: string; path: string } {
   return { name, path: `/run/netns/${name}` };
 }
 
+const cleanups: (() => void)[] = [];
+
+/** Registers something to undo at cleanup (servers to close, handles to release). */
+export function onCleanup(fn: () => void): void {
+  cleanups.push(fn);
+}
+
 /** Removes what the benchmark made. */
 export function cleanup(): void {
+  for (const fn of cleanups.splice(0)) {
+    try {
+      fn();
+    } catch {
+      // Already gone.
+    }
+  }
   for (const name of names) spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
   names.clear();
 }

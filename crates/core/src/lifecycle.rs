@@ -64,6 +64,8 @@ pub fn task_ns_path(pid: i32, tid: i32) -> PathBuf {
 fn on_new_netns_thread<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     let thread = std::thread::Builder::new()
         .name("netns-unshare".into())
+        // It runs a few syscalls: a small stack makes the thread cheaper to start (mmap, guard page).
+        .stack_size(64 * 1024)
         .spawn(move || {
             unshare(CloneFlags::CLONE_NEWNET).map_err(|e| Error::sys(e, "unshare", Subject::None))?;
             f()
