@@ -6,7 +6,7 @@ import { closeSync, readdirSync } from 'node:fs';
 import * as net from 'node:net';
 
 import { createNetNS, createSocketFd, deleteNetNS, getNS, type NetNS } from '../dist';
-import { timeAsync, timeSync, type Comparison } from './harness';
+import { formatNs, median, timeAsync, timeSync, type Comparison } from './harness';
 import { benchNamespace, floor, onCleanup } from './fixtures';
 
 /** Context for making comparisons: `quick` shrinks batches; `extra` collects reported facts. */
@@ -108,7 +108,7 @@ async function listening(server: net.Server | dgram.Socket): Promise<number> {
 }
 
 /** 3. `ns.connect` + a one-byte echo, and the same over UDP, against plain Node to an equivalent server. */
-const roundTripsAgainstNode: Maker = async ({ quick }) => {
+const roundTripsAgainstNode: Maker = async ({ quick, extra }) => {
   const ns = opened(getNS(benchNamespace().path));
   const nsServer = ns.listen(echoServer(), { host: '127.0.0.1', port: 0 });
   const hostServer = echoServer().listen(0, '127.0.0.1');
@@ -122,6 +122,23 @@ const roundTripsAgainstNode: Maker = async ({ quick }) => {
     hostUdp.close();
   });
   const n = quick ? 200 : 1_000;
+  // What a namespace switch costs where it happens for real, between event-loop turns: the same
+  // round trip with one `ns.do(noop)` before it. The difference to the bare round trip is the
+  // price of entering and leaving once (setns twice, and opening the thread's namespace file).
+  const bare = () => tcpRoundTrip((cb) => net.connect({ host: '127.0.0.1', port: hostPort }, cb));
+  const switched = () => {
+    ns.do(noop);
+    return bare();
+  };
+  const bareTimes: number[] = [];
+  const switchedTimes: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    bareTimes.push(await timeAsync(n / 2, bare));
+    switchedTimes.push(await timeAsync(n / 2, switched));
+  }
+  extra['one enter + leave between event-loop turns (round trip with a ns.do(noop) first, minus without)'] = formatNs(
+    median(switchedTimes) - median(bareTimes),
+  );
   return [
     {
       id: '3a',
