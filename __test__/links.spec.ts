@@ -17,17 +17,11 @@ import {
   NetNSClosedError,
   NetNSSystemError,
 } from '../dist';
+import { openNS } from './helpers/handles';
 import { ip, makeNamedNS, openFdCount, threadNsInode } from './helpers/kernel';
 
 const execFileP = promisify(execFile);
 
-/** Opens a namespace made for this test; the handle closes on teardown. */
-function openNS(t: ExecutionContext, tag: string): { ns: NetNS; name: string } {
-  const { name, path } = makeNamedNS(t, tag);
-  const ns = getNS(path);
-  t.teardown(() => ns.close());
-  return { ns, name };
-}
 
 interface IpLink {
   ifname: string;

@@ -30,17 +30,11 @@ import {
   NetNSSystemError,
   OutOfRangeError,
 } from '../dist';
+import { openNS } from './helpers/handles';
 import { ip, makeNamedNS, openFdCount, threadNsInode, uniqueName } from './helpers/kernel';
 
 const execFileP = promisify(execFile);
 
-/** Opens a namespace made for this test; the handle closes on teardown. */
-function openNS(t: ExecutionContext, tag: string): { ns: NetNS; name: string } {
-  const { name, path } = makeNamedNS(t, tag);
-  const ns = getNS(path);
-  t.teardown(() => ns.close());
-  return { ns, name };
-}
 
 /** A port nothing on the host listens on right now (the kernel picked it, then it was freed). */
 async function freeHostPort(): Promise<number> {
