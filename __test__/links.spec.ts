@@ -268,7 +268,7 @@ test('works on anonymous namespaces made by createNetNS()', (t) => {
   );
 });
 
-test('no fd leaks and the calling thread stays in its namespace, on success and on error', (t) => {
+test.serial('no fd leaks and the calling thread stays in its namespace, on success and on error', (t) => {
   const { ns: a } = openNS(t, 'a');
   const { ns: b } = openNS(t, 'b');
   const before = threadNsInode();

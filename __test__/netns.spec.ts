@@ -137,7 +137,7 @@ test('an async callback is refused after the thread is restored', (t) => {
   t.is(threadNsInode(), before);
 });
 
-test('do returns the callback value and withNetNSPath closes its handle even on throw', (t) => {
+test.serial('do returns the callback value and withNetNSPath closes its handle even on throw', (t) => {
   const { path } = makeNamedNS(t, 'wp');
   const before = threadNsInode();
   const fds = openFdCount();

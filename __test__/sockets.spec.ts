@@ -288,7 +288,7 @@ test('the mark is set before the first packet: a fwmark rule to an unreachable r
   t.is(accepted, 2);
 });
 
-test('device: an http.get through ns.agent() bound to a veth reaches an ns.listen server in another namespace', async (t) => {
+test.serial('device: an http.get through ns.agent() bound to a veth reaches an ns.listen server in another namespace', async (t) => {
   const { a, b, devA, devB, ipA, ipB } = vethPair(t);
   const server = b.listen(http.createServer((_q, r) => r.end(`hello ${_q.socket.remoteAddress}`)), { host: ipB, port: 0, device: devB });
   t.teardown(() => closeServer(server));
@@ -409,7 +409,7 @@ test('the top-level functions set mark and device in the calling thread namespac
   closeSync(fd);
 });
 
-test('bad input throws a typed error before any fd is made', async (t) => {
+test.serial('bad input throws a typed error before any fd is made', async (t) => {
   const { ns } = openNS(t, 'bi');
   const server = net.createServer();
   const fds = openFdCount();
