@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import {
+  bindToDevice,
   CLONE_NEWNET,
   NSFS_MAGIC,
   PROCFS_MAGIC,
@@ -396,4 +397,53 @@ test('the package loads with require and with import, as one instance with the s
   t.true(out.instance);
   t.deepEqual(out.names, out.cjsNames);
   t.true(out.names.includes('withNetNSPath'));
+});
+
+test('any thrown value propagates from do unchanged, not only Error objects', (t) => {
+  const ns = getNS(makeNamedNS(t, 'nv').path);
+  t.teardown(() => ns.close());
+  const before = threadNsInode();
+  const object = { code: 'X' };
+  for (const value of [42, 'boom', undefined, null, object]) {
+    let caught: unknown = 'nothing thrown';
+    try {
+      ns.do(() => {
+        throw value;
+      });
+    } catch (e) {
+      caught = e;
+    }
+    t.is(caught, value);
+    t.is(threadNsInode(), before);
+  }
+});
+
+test('an async function is refused before it runs at all', (t) => {
+  const ns = getNS(makeNamedNS(t, 'af').path);
+  t.teardown(() => ns.close());
+  let ran = false;
+  t.throws(() => ns.do(async () => { ran = true; }), { code: 'ERR_NETNS_ASYNC_CALLBACK' } as never);
+  t.throws(() => ns.do(async function* gen() { ran = true; } as never), { code: 'ERR_NETNS_ASYNC_CALLBACK' } as never);
+  t.false(ran);
+});
+
+test('hostNS.path names the caller namespace, not the thread (which is in the target then)', (t) => {
+  const ns = getNS(makeNamedNS(t, 'hp').path);
+  t.teardown(() => ns.close());
+  const original = threadNsInode();
+  const reopened = ns.do((host) => {
+    const again = getNS(host.path);
+    const ino = again.inode;
+    again.close();
+    return ino;
+  });
+  t.is(reopened, original);
+});
+
+test('bindToDevice checks the device name before the kernel can truncate it', (t) => {
+  const udp = dgram.createSocket('udp4');
+  t.teardown(() => udp.close());
+  for (const bad of ['', 'a'.repeat(16), 'lo\0junk', 'a/b']) {
+    t.throws(() => bindToDevice(udp, bad), { code: 'ERR_INVALID_ARG_VALUE' } as never);
+  }
 });

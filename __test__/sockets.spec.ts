@@ -462,3 +462,71 @@ test('a handle closed while a hostname resolves gives an error event, not a sock
   t.true(err instanceof NetNSClosedError);
   t.is(err.code, 'ERR_NETNS_CLOSED');
 });
+
+test.serial('options that Node itself checks fail before any fd exists, and nothing is closed twice', async (t) => {
+  const { ns } = openNS(t, 'rvo');
+  await new Promise((r) => setImmediate(r));
+  const fds = openFdCount();
+  t.throws(() => ns.connect({ host: '127.0.0.1', port: 1, signal: 'x' as never }), { code: 'ERR_INVALID_ARG_TYPE' } as never);
+  t.throws(() => ns.connect({ host: '127.0.0.1', port: 1, keepAliveInitialDelay: 'x' as never }), { instanceOf: TypeError } as never);
+  for (const size of [2 ** 31, 0, -1, 1.5]) {
+    t.throws(() => ns.createSocket({ type: 'udp4', address: '127.0.0.1', recvBufferSize: size }), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' } as never);
+    t.throws(() => ns.createSocket({ type: 'udp4', address: '127.0.0.1', sendBufferSize: size }), { instanceOf: RangeError, code: 'ERR_OUT_OF_RANGE' } as never);
+  }
+  await new Promise((r) => setImmediate(r));
+  t.is(openFdCount(), fds);
+});
+
+test.serial('ns.listen on a server that already listens is refused before anything is bound', async (t) => {
+  const { ns } = openNS(t, 'rvl');
+  const server = net.createServer().listen(0, '127.0.0.1');
+  t.teardown(() => closeServer(server));
+  await listening(server);
+  const dir = mkdtempSync(join(tmpdir(), 'netns-listen-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'sock');
+  const fds = openFdCount();
+  t.throws(() => ns.listen(server, { path }), { code: 'ERR_SERVER_ALREADY_LISTEN' } as never);
+  t.throws(() => ns.listen(server, { port: 0 }), { code: 'ERR_SERVER_ALREADY_LISTEN' } as never);
+  t.throws(() => readFileSync(path), { code: 'ENOENT' } as never);
+  t.is(openFdCount(), fds);
+});
+
+test('createSocketFd refuses options of another family or kind before the kernel sees them', (t) => {
+  const { ns } = openNS(t, 'rvf');
+  const bad: [object, string][] = [
+    [{ family: 'unix', kind: 'stream', address: '127.0.0.1' }, 'spec.address'],
+    [{ family: 'unix', kind: 'stream', port: 0 }, 'spec.port'],
+    [{ family: 'ipv4', kind: 'stream', path: '/tmp/x' }, 'spec.path'],
+    [{ family: 'ipv4', kind: 'stream', connectPath: '/tmp/x' }, 'spec.connectPath'],
+    [{ family: 'ipv6', kind: 'stream', address: '127.0.0.1' }, 'spec.address'],
+    [{ family: 'ipv4', kind: 'stream', v6Only: true }, 'spec.v6Only'],
+    [{ family: 'ipv4', kind: 'dgram', backlog: 5 }, 'spec.backlog'],
+  ];
+  for (const [spec, name] of bad) {
+    const e = t.throws(() => createSocketFd(ns, spec as never), { instanceOf: InvalidArgValueError });
+    t.true(e?.message.includes(name), `${JSON.stringify(spec)}: ${e?.message}`);
+  }
+});
+
+test('an agent reports a socket it cannot make as the request error, not as a throw', async (t) => {
+  const { ns } = openNS(t, 'rva');
+  const requestError = (agent: http.Agent) =>
+    new Promise<NodeJS.ErrnoException>((resolve, reject) => {
+      const req = http.get('http://127.0.0.1:1/', { agent }, () => reject(new Error('got a response')));
+      req.on('error', resolve);
+    });
+  const missingDevice = await requestError(ns.agent({ device: 'nodev0x' }));
+  t.true(missingDevice instanceof NetNSSystemError);
+  t.is(missingDevice.code, 'ENODEV');
+  const closed = getNS(makeNamedNS(t, 'rvc').path);
+  const agent = closed.agent();
+  closed.close();
+  t.is((await requestError(agent)).code, 'ERR_NETNS_CLOSED');
+});
+
+test('ns.listen refuses to hand a socket to a cluster worker, whose primary would wrap its own fd', (t) => {
+  const { path } = makeNamedNS(t, 'rvk');
+  const r = execFileSync(process.execPath, [join(__dirname, 'fixtures', 'cluster-listen.js'), path], { encoding: 'utf8', timeout: 30_000 });
+  t.deepEqual(JSON.parse(r), { code: 'ERR_NETNS_CLUSTER_WORKER', leaked: 0 });
+});

@@ -2,6 +2,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 
 import type { NetNS } from './netns';
 import { connectIn, type SocketSteering } from './sockets';
@@ -35,6 +36,24 @@ function validateAgentOptions(options: unknown): void {
   if (o.device !== undefined) validateDeviceName(o.device, 'options.device');
 }
 
+/** The callback Node's agents pass to `createConnection` (`oncreate`). */
+type CreateCallback = (err: Error | null, stream: Duplex) => void;
+
+/**
+ * Runs `connect`; if it throws and the agent gave a callback, the error goes there (so it becomes
+ * the request's `'error'` event instead of a throw from `http.get` or from an agent's 'close'
+ * handler) and no socket is returned. Without a callback, it throws.
+ */
+function connectOrReport(connect: () => net.Socket, callback?: CreateCallback): net.Socket | undefined {
+  try {
+    return connect();
+  } catch (e) {
+    if (typeof callback !== 'function') throw e;
+    callback(e as Error, undefined as unknown as Duplex);
+    return undefined;
+  }
+}
+
 /** An `http.Agent` whose connections are made inside a namespace (`null`: the calling thread's). */
 export class NetNSAgent extends http.Agent {
   readonly #where: NetNS | null;
@@ -44,9 +63,12 @@ export class NetNSAgent extends http.Agent {
     this.#where = where;
   }
 
-  /** Connects from inside the agent's namespace with `ns.connect()`. */
-  override createConnection(options: Record<string, unknown>): net.Socket {
-    return connectIn(this.#where, connectOptions(options), undefined, false);
+  /**
+   * Connects from inside the agent's namespace with `ns.connect()`. A failure to make the socket
+   * (a closed handle, `ENODEV`) goes to the request as its `'error'`, as Node's own agent does.
+   */
+  override createConnection(options: Record<string, unknown>, callback?: CreateCallback): net.Socket | undefined {
+    return connectOrReport(() => connectIn(this.#where, connectOptions(options), undefined, false), callback);
   }
 }
 
@@ -60,10 +82,12 @@ export class NetNSHttpsAgent extends https.Agent {
   }
 
   /** Connects from inside the agent's namespace, then lets `https.Agent` start TLS over that socket. */
-  override createConnection(options: Record<string, unknown>): net.Socket {
-    const socket = connectIn(this.#where, connectOptions(options), undefined, false);
-    type Create = (options: Record<string, unknown>) => net.Socket;
-    return (https.Agent.prototype as unknown as { createConnection: Create }).createConnection.call(this, { ...options, socket });
+  override createConnection(options: Record<string, unknown>, callback?: CreateCallback): net.Socket | undefined {
+    return connectOrReport(() => {
+      const socket = connectIn(this.#where, connectOptions(options), undefined, false);
+      type Create = (options: Record<string, unknown>) => net.Socket;
+      return (https.Agent.prototype as unknown as { createConnection: Create }).createConnection.call(this, { ...options, socket });
+    }, callback);
   }
 }
 

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 
 import { callNative, InvalidArgTypeError, NetNSSocketNotReadyError } from './errors';
 import { native } from './native';
-import { validateFd, validateString, validateUint32 } from './validate';
+import { validateDeviceName, validateFd, validateUint32 } from './validate';
 
 /** Something that has a socket: a `net.Socket`, `net.Server` (so `http.Server` too), `dgram.Socket`, or a raw fd. */
 export type SocketTarget = net.Socket | net.Server | dgram.Socket | number;
@@ -13,8 +13,8 @@ interface HandleWithFd {
   fd?: number;
 }
 
-/** dgram keeps its handle behind a symbol; its `_handle` getter is deprecated (DEP0112). */
-function dgramHandle(socket: dgram.Socket): HandleWithFd | undefined {
+/** dgram keeps its handle behind a symbol; its `_handle` getter is deprecated (DEP0112). @internal */
+export function dgramHandle(socket: dgram.Socket): HandleWithFd | undefined {
   const key = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
   const state = key === undefined ? undefined : (socket as unknown as Record<symbol, { handle?: HandleWithFd }>)[key];
   return state?.handle;
@@ -63,7 +63,7 @@ export function getMark(target: SocketTarget): number {
  * must exist in the socket's namespace (`ENODEV` otherwise).
  */
 export function bindToDevice(target: SocketTarget, ifname: string): void {
-  validateString(ifname, 'ifname');
+  validateDeviceName(ifname, 'ifname');
   const fd = socketFd(target);
   callNative(() => native.bindToDevice(fd, ifname));
 }

@@ -43,6 +43,12 @@ const finalizer = new FinalizationRegistry<{ fd: number; path: string }>(({ fd, 
   if (leakedPaths.push(path) === 1) setImmediate(reportLeaked);
 });
 
+/** An `async function` (or async generator): it would return a promise, so do() refuses it up front. */
+function isAsyncFunction(fn: unknown): boolean {
+  const tag = (fn as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
+  return tag === 'AsyncFunction' || tag === 'AsyncGeneratorFunction';
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
@@ -104,10 +110,14 @@ export class NetNS {
     return this.#gate();
   }
 
-  /** The path the namespace was opened from; for the calling thread's, `/proc/<pid>/task/<tid>/ns/net`. */
+  /**
+   * The path the namespace was opened from; for the calling thread's, `/proc/<pid>/task/<tid>/ns/net`.
+   * The `hostNS` of a `do()` callback has `/proc/<pid>/fd/<fd>`, valid while the callback runs.
+   */
   get path(): string {
-    this.#gate();
-    this.#path ??= callNative(() => native.threadNsPath());
+    const fd = this.#gate();
+    // Only borrowed handles have no path: name their fd, never the thread (which is elsewhere now).
+    this.#path ??= `/proc/${process.pid}/fd/${fd}`;
     return this.#path;
   }
 
@@ -146,15 +156,29 @@ export class NetNS {
   do<T>(fn: (hostNS: NetNS) => T): T {
     const fd = this.#gate();
     validateFunction(fn, 'fn');
+    if (isAsyncFunction(fn)) throw new NetNSAsyncCallbackError('NetNS.do()');
     let host: NetNS | undefined;
+    let threw = false;
+    let thrown: unknown;
     let result: T;
     try {
-      result = native.runInNs(fd, (hostFd: number) => fn((host = NetNS._borrow(hostFd)))) as T;
+      // What fn throws is caught here, in JS, and rethrown after the switch back: any value
+      // (not only Error objects) propagates as the very same value.
+      result = native.runInNs(fd, (hostFd: number) => {
+        try {
+          return fn((host = NetNS._borrow(hostFd)));
+        } catch (e) {
+          threw = true;
+          thrown = e;
+          return undefined;
+        }
+      }) as T;
     } catch (e) {
       throw fromNative(e);
     } finally {
       host?._release();
     }
+    if (threw) throw thrown;
     if (isThenable(result)) {
       // The promise is refused, not awaited; keep its rejection from crashing the process.
       Promise.resolve(result).catch(() => {});

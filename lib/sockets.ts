@@ -4,11 +4,14 @@
  * switches the thread, creates and sets up the socket and switches back, and is then handed to
  * Node, which keeps using it from the event loop thread. A socket never changes namespace.
  */
+import cluster from 'node:cluster';
 import * as dgram from 'node:dgram';
 import * as dns from 'node:dns';
+import { rmSync } from 'node:fs';
 import * as net from 'node:net';
 
-import { callNative, InvalidArgTypeError, InvalidArgValueError, NetNSReconnectError, NetNSSystemError } from './errors';
+import { callNative, InvalidArgTypeError, InvalidArgValueError, NetNSError, NetNSReconnectError, NetNSSystemError } from './errors';
+import { dgramHandle } from './mark';
 import { native } from './native';
 import type { NetNS } from './netns';
 import {
@@ -291,9 +294,19 @@ export function connectIn(where: Where, options: unknown, connectListener?: () =
 
   // An IP: make the fd now, so that its errors throw here. A hostname: Node resolves it in this
   // namespace, and the fd is made inside `where` with the family of the answer.
+  // The socket object first: its constructor checks options (signal, keepAliveInitialDelay, ...)
+  // before any fd exists.
   const isIP = net.isIP(plan.host) !== 0;
-  const fd = isIP ? makeFd(where, { family: ipFamily(plan.host), kind: 'stream', ...steering }) : -1;
   const socket = new NetNSSocket(socketOptions(o));
+  let fd = -1;
+  if (isIP) {
+    try {
+      fd = makeFd(where, { family: ipFamily(plan.host), kind: 'stream', ...steering });
+    } catch (e) {
+      socket.destroy();
+      throw e;
+    }
+  }
   if (!isIP) tcpOptions.lookup = hookLookup(where, socket, o.lookup ?? (dns.lookup as LookupFunction), steering);
   const connect = net.Socket.prototype.connect as (options: net.SocketConnectOpts, listener?: () => void) => net.Socket;
   try {
@@ -417,6 +430,12 @@ export function listenIn<S extends net.Server>(where: Where, server: S, options:
   validateOptional(o.ipv6Only, validateBoolean, 'options.ipv6Only');
   validateOptional(o.reusePort, validateBoolean, 'options.reusePort');
   if (listeningListener !== undefined) validateFunction(listeningListener, 'listeningListener');
+  if (server.listening) throw new NetNSError('ERR_SERVER_ALREADY_LISTEN', 'the server is already listening: call ns.listen() on a new server');
+  if (cluster.isWorker) {
+    // A cluster worker sends a listening fd's *number* to the primary, which would wrap its own
+    // fd of that number: a socket in the primary's namespace, or a wrong one.
+    throw new NetNSError('ERR_NETNS_CLUSTER_WORKER', 'ns.listen() cannot hand a socket to a cluster worker\'s server; use it in the primary, or in a worker_threads Worker');
+  }
   const steering = { mark: o.mark, device: o.device };
 
   if (o.path !== undefined) {
@@ -425,9 +444,16 @@ export function listenIn<S extends net.Server>(where: Where, server: S, options:
       throw new InvalidArgValueError('options.path', o.path, 'cannot be combined with port or host');
     }
     const fd = makeFd(where, { family: 'unix', kind: 'stream', path: o.path, backlog, ...steering });
+    try {
+      adopt(server, fd, backlog, listeningListener);
+    } catch (e) {
+      // A path on the file system was bound: remove it with the socket (abstract names go alone).
+      if (!o.path.startsWith('\0')) rmSync(o.path, { force: true });
+      throw e;
+    }
     // Lets server.address() return the path, as it does for a server that listens on a path.
     (server as unknown as { _pipeName?: string })._pipeName = o.path;
-    return adopt(server, fd, backlog, listeningListener);
+    return server;
   }
 
   const port = validatePort(o.port ?? 0, 'options.port');
@@ -513,11 +539,14 @@ export function createSocketIn(where: Where, options: unknown, messageListener?:
   if (messageListener !== undefined) validateFunction(messageListener, 'callback');
 
   const dgramOptions: dgram.SocketOptions = { type: o.type };
+  const bufferSize = (v: unknown, n: string) => validateInteger(v, n, 1, 0x7fff_ffff);
+  validateOptional(o.recvBufferSize, bufferSize, 'options.recvBufferSize');
+  validateOptional(o.sendBufferSize, bufferSize, 'options.sendBufferSize');
   if (o.recvBufferSize !== undefined) dgramOptions.recvBufferSize = o.recvBufferSize;
   if (o.sendBufferSize !== undefined) dgramOptions.sendBufferSize = o.sendBufferSize;
   if (o.lookup !== undefined) dgramOptions.lookup = o.lookup;
   if (o.signal !== undefined) dgramOptions.signal = o.signal;
-  // Node checks these options here; do it before any fd exists.
+  // Node checks the other options here, before any fd exists.
   const socket = dgram.createSocket(dgramOptions, messageListener);
 
   const spec: NativeSpec = { family, kind: 'dgram', address, port, mark: o.mark, device: o.device };
@@ -534,7 +563,9 @@ export function createSocketIn(where: Where, options: unknown, messageListener?:
   try {
     socket.bind({ fd });
   } catch (e) {
-    closeQuietly(fd);
+    // Once the socket's handle has opened the fd it owns it, and close() closes it: closing it
+    // here as well could close an fd number another thread has been given meanwhile.
+    if (dgramHandle(socket)?.fd !== fd) closeQuietly(fd);
     socket.close();
     throw e;
   }
@@ -567,6 +598,19 @@ export function createSocketFd(ns: NetNS | null, spec: SocketFdSpec): number {
   if (spec.path !== undefined && (spec.address !== undefined || spec.port !== undefined)) {
     throw new InvalidArgValueError('spec.path', spec.path, 'cannot be combined with address or port');
   }
+  // Options that only make sense for one family or kind: refused here, not left to the kernel.
+  const unix = spec.family === 'unix';
+  for (const key of ['path', 'connectPath'] as const) {
+    if (spec[key] !== undefined && !unix) throw new InvalidArgValueError(`spec.${key}`, spec[key], "needs family 'unix'");
+  }
+  for (const key of ['address', 'port'] as const) {
+    if (spec[key] !== undefined && unix) throw new InvalidArgValueError(`spec.${key}`, spec[key], "needs family 'ipv4' or 'ipv6'");
+  }
+  if (spec.address !== undefined && ipFamily(spec.address) !== spec.family) {
+    throw new InvalidArgValueError('spec.address', spec.address, `is not an ${spec.family === 'ipv6' ? 'IPv6' : 'IPv4'} address`);
+  }
+  if (spec.v6Only !== undefined && spec.family !== 'ipv6') throw new InvalidArgValueError('spec.v6Only', spec.v6Only, "needs family 'ipv6'");
+  if (spec.backlog !== undefined && spec.kind !== 'stream') throw new InvalidArgValueError('spec.backlog', spec.backlog, "needs kind 'stream'");
   return makeFd(ns, { ...spec });
 }
 

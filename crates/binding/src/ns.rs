@@ -79,9 +79,3 @@ fn nix_close(fd: i32) -> netns_core::Result<()> {
 pub fn gettid() -> i32 {
     netns_core::gettid()
 }
-
-/// The path of the calling thread's namespace: `/proc/<pid>/task/<tid>/ns/net`.
-#[napi]
-pub fn thread_ns_path() -> String {
-    netns_core::thread_ns_path()
-}
