@@ -22,7 +22,9 @@ import {
   gettid,
   listNetNS,
 } from '../dist';
-import { allThreadNsInodes, ip, makeNamedNS, nsInode, removeNamedNS, threadNsInode, uniqueName } from './helpers/kernel';
+import { allThreadNsInodes, ip, makeNamedNS, nsInode, removeNamedNS, threadNsInode, uniqueName, checkNoThreadLeftBehind } from './helpers/kernel';
+
+checkNoThreadLeftBehind(test);
 
 const RUN_DIR = '/run/netns';
 const pkg = resolve(__dirname, '..');

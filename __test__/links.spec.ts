@@ -18,7 +18,9 @@ import {
   NetNSSystemError,
 } from '../dist';
 import { openNS } from './helpers/handles';
-import { ip, makeNamedNS, openFdCount, threadNsInode } from './helpers/kernel';
+import { ip, makeNamedNS, openFdCount, threadNsInode, checkNoThreadLeftBehind } from './helpers/kernel';
+
+checkNoThreadLeftBehind(test);
 
 const execFileP = promisify(execFile);
 

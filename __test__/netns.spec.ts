@@ -29,7 +29,9 @@ import {
   setns,
   withNetNSPath,
 } from '../dist';
-import { allThreadNsInodes, makeNamedNS, nsInode, openFdCount, threadNsInode } from './helpers/kernel';
+import { allThreadNsInodes, makeNamedNS, nsInode, openFdCount, threadNsInode, checkNoThreadLeftBehind } from './helpers/kernel';
+
+checkNoThreadLeftBehind(test);
 
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
 const O_CLOEXEC = 0o2000000;

@@ -12,7 +12,9 @@ import type { Worker } from 'node:worker_threads';
 import test, { type ExecutionContext } from 'ava';
 
 import { getNS, NetNS, NetNSClosedError } from '../dist';
-import { allThreadNsInodes, makeNamedNS, nsInode, threadNsInode } from './helpers/kernel';
+import { allThreadNsInodes, makeNamedNS, nsInode, threadNsInode, checkNoThreadLeftBehind } from './helpers/kernel';
+
+checkNoThreadLeftBehind(test);
 
 const fixtures = path.join(__dirname, 'fixtures');
 const originalInode = threadNsInode();

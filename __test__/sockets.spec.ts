@@ -31,7 +31,9 @@ import {
   OutOfRangeError,
 } from '../dist';
 import { openNS } from './helpers/handles';
-import { ip, makeNamedNS, openFdCount, threadNsInode, uniqueName } from './helpers/kernel';
+import { ip, makeNamedNS, openFdCount, threadNsInode, uniqueName, checkNoThreadLeftBehind } from './helpers/kernel';
+
+checkNoThreadLeftBehind(test);
 
 const execFileP = promisify(execFile);
 

@@ -83,3 +83,17 @@ export function allThreadNsInodes(): Map<number, number> {
 export function openFdCount(): number {
   return readdirSync('/proc/self/fd').length;
 }
+
+/** The namespace every thread of this test process started in (read when the helpers load). */
+export const originalNsInode = threadNsInode();
+
+/**
+ * Registers a final check for a test file: when all its tests are done, every thread of the
+ * process is in the namespace it started in (no test left one behind, whatever it threw).
+ */
+export function checkNoThreadLeftBehind(test: { after: { always: (title: string, fn: (t: ExecutionContext) => void) => void } }): void {
+  test.after.always('afterwards, every thread of the process is in the namespace it started in', (t) => {
+    const strays = [...allThreadNsInodes()].filter(([, ino]) => ino !== originalNsInode);
+    t.deepEqual(strays, [], `threads [tid, namespace inode] not in ${originalNsInode}`);
+  });
+}
