@@ -4,18 +4,9 @@ use std::path::{Path, PathBuf};
 
 use napi::{Env, Result};
 use napi_derive::napi;
-use netns_core::NetNs;
 
 use crate::error::to_js;
-use crate::ns::NsFile;
-
-fn into_file(env: &Env, ns: NetNs, path: Option<String>) -> Result<NsFile> {
-    let id = ns.identity().map_err(|e| to_js(env, e))?;
-    let fd = ns.into_raw_fd();
-    // An anonymous namespace has no file of its own: name it by the fd that holds it.
-    let path = path.unwrap_or_else(|| format!("/proc/{}/fd/{fd}", std::process::id()));
-    Ok(NsFile { fd, dev: id.dev as i64, ino: id.ino as i64, path })
-}
+use crate::ns::{into_file, NsFile};
 
 fn dir(run_dir: Option<String>) -> PathBuf {
     run_dir.map(PathBuf::from).unwrap_or_else(netns_core::run_dir)
@@ -35,12 +26,15 @@ pub fn create_netns(env: &Env, name: Option<String>, run_dir: Option<String>) ->
     match name {
         None => {
             let ns = netns_core::create_anonymous().map_err(|e| to_js(env, e))?;
-            into_file(env, ns, None)
+            // An anonymous namespace has no file of its own: name it by the fd that holds it.
+            let mut file = into_file(env, ns, String::new())?;
+            file.path = format!("/proc/{}/fd/{}", std::process::id(), file.fd);
+            Ok(file)
         }
         Some(name) => {
             let dir = dir(run_dir);
             let ns = netns_core::create_named(&dir, &name).map_err(|e| to_js(env, e))?;
-            into_file(env, ns, Some(dir.join(&name).to_string_lossy().into_owned()))
+            into_file(env, ns, dir.join(&name).to_string_lossy().into_owned())
         }
     }
 }

@@ -51,12 +51,6 @@ pub fn delete_link(env: &Env, ns_fd: i32, name: String) -> Result<()> {
     netns_core::delete_link(borrow_fd(ns_fd)?, &name).map_err(|e| to_js(env, e))
 }
 
-/// The interface index of the device `name` in `nsFd`.
-#[napi]
-pub fn link_index(env: &Env, ns_fd: i32, name: String) -> Result<u32> {
-    netns_core::link_index(borrow_fd(ns_fd)?, &name).map_err(|e| to_js(env, e))
-}
-
 /// The devices of the namespace `nsFd`, by index.
 #[napi]
 pub fn list_links(env: &Env, ns_fd: i32) -> Result<Vec<LinkInfo>> {

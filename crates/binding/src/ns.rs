@@ -31,7 +31,8 @@ pub struct NsIdentity {
     pub ino: i64,
 }
 
-fn into_file(env: &Env, ns: NetNs, path: String) -> Result<NsFile> {
+/// Hands an open namespace to JS: its fd (now the caller's), identity and path.
+pub(crate) fn into_file(env: &Env, ns: NetNs, path: String) -> Result<NsFile> {
     let id = ns.identity().map_err(|e| to_js(env, e))?;
     Ok(NsFile { fd: ns.into_raw_fd(), dev: id.dev as i64, ino: id.ino as i64, path })
 }
