@@ -24,6 +24,7 @@ export {
   NetNSReconnectError,
   NetNSUnsupportedPlatformError,
   InvalidArgTypeError,
+  IllegalConstructorError,
   InvalidArgValueError,
   OutOfRangeError,
   NetNSInvalidNameError,

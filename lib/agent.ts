@@ -1,9 +1,16 @@
-/** HTTP and HTTPS agents whose connections are made inside a namespace by `ns.connect()`. */
+/**
+ * HTTP and HTTPS agents whose connections are made inside a namespace by `ns.connect()`.
+ *
+ * `node:https` is loaded only when the first https agent is made: loading it creates
+ * `https.globalAgent`, and with `NODE_EXTRA_CA_CERTS` set Node 24 then reads the CA file on a
+ * background thread, which a program that never uses https should not pay for at start-up.
+ */
 import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as https from 'node:https';
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 
+import { validateNetNSOrNull } from './brand';
 import type { NetNS } from './netns';
 import { connectIn, type SocketSteering } from './sockets';
 import { validateDeviceName, validateObject, validateUint32 } from './validate';
@@ -54,11 +61,42 @@ function connectOrReport(connect: () => net.Socket, callback?: CreateCallback): 
   }
 }
 
+/**
+ * Checks the namespace and options of a new agent: a `NetNS` (open) or `null`, anything else
+ * `ERR_INVALID_ARG_TYPE`, so that a path or a look-alike never means "the calling thread's".
+ */
+function validateAgent(where: unknown, options: unknown): void {
+  validateNetNSOrNull(where, 'where');
+  if (where !== null) void where.fd; // The gate: a closed handle is ERR_NETNS_CLOSED.
+  validateAgentOptions(options);
+}
+
+/** `node:https`, loaded at the first call. */
+function httpsModule(): typeof https {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('node:https') as typeof https;
+}
+
+let httpsLinked = false;
+
+/**
+ * Makes `NetNSHttpsAgent` a subclass of the real `https.Agent`, once, before its first instance
+ * is built. Until then it stands on `http.Agent` (the base of `https.Agent`); `super()` and the
+ * prototype chain are looked up when used, so every instance is a full `https.Agent`.
+ */
+function linkHttpsAgent(): void {
+  if (httpsLinked) return;
+  const { Agent } = httpsModule();
+  Object.setPrototypeOf(NetNSHttpsAgent, Agent);
+  Object.setPrototypeOf(NetNSHttpsAgent.prototype, Agent.prototype);
+  httpsLinked = true;
+}
+
 /** An `http.Agent` whose connections are made inside a namespace (`null`: the calling thread's). */
 export class NetNSAgent extends http.Agent {
   readonly #where: NetNS | null;
   constructor(where: NetNS | null, options?: NetNSAgentOptions) {
-    validateAgentOptions(options);
+    validateAgent(where, options);
     super(options);
     this.#where = where;
   }
@@ -73,10 +111,11 @@ export class NetNSAgent extends http.Agent {
 }
 
 /** An `https.Agent` whose TLS connections run over sockets made inside a namespace. */
-export class NetNSHttpsAgent extends https.Agent {
+export class NetNSHttpsAgent extends (http.Agent as unknown as typeof https.Agent) {
   readonly #where: NetNS | null;
   constructor(where: NetNS | null, options?: NetNSHttpsAgentOptions) {
-    validateAgentOptions(options);
+    validateAgent(where, options);
+    linkHttpsAgent();
     super(options);
     this.#where = where;
   }
@@ -86,7 +125,7 @@ export class NetNSHttpsAgent extends https.Agent {
     return connectOrReport(() => {
       const socket = connectIn(this.#where, connectOptions(options), undefined, false);
       type Create = (options: Record<string, unknown>) => net.Socket;
-      return (https.Agent.prototype as unknown as { createConnection: Create }).createConnection.call(this, { ...options, socket });
+      return (httpsModule().Agent.prototype as unknown as { createConnection: Create }).createConnection.call(this, { ...options, socket });
     }, callback);
   }
 }

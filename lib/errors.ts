@@ -139,6 +139,16 @@ export class InvalidArgTypeError extends TypeError {
   }
 }
 
+/** A class that only the package itself may construct was called with `new` (`ERR_ILLEGAL_CONSTRUCTOR`). */
+export class IllegalConstructorError extends TypeError {
+  /** Always `ERR_ILLEGAL_CONSTRUCTOR`. */
+  readonly code = 'ERR_ILLEGAL_CONSTRUCTOR';
+  constructor(what: string, instead: string) {
+    super(`Illegal constructor: ${what} cannot be constructed directly; ${instead}`);
+    this.name = 'TypeError';
+  }
+}
+
 /** An argument has the right type but a value that is not allowed (`ERR_INVALID_ARG_VALUE`). */
 export class InvalidArgValueError extends TypeError {
   /** Always `ERR_INVALID_ARG_VALUE`. */

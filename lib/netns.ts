@@ -7,7 +7,9 @@ import type { Worker, WorkerOptions } from 'node:worker_threads';
 
 import { NetNSAgent, NetNSHttpsAgent, type NetNSAgentOptions, type NetNSHttpsAgentOptions } from './agent';
 import { CLONE_NEWNET } from './constants';
-import { callNative, fromNative, NetNSAsyncCallbackError, NetNSClosedError, InvalidArgTypeError } from './errors';
+import { brandNetNS, validateNetNS } from './brand';
+import { callNative, fromNative, IllegalConstructorError, NetNSAsyncCallbackError, NetNSClosedError } from './errors';
+import './exit';
 import { addAddress, addVeth, deleteLink, listLinks, setLinkUp, type LinkInfo } from './links';
 import { native } from './native';
 import { processMethods, workerInNs } from './procs';
@@ -43,11 +45,17 @@ const finalizer = new FinalizationRegistry<{ fd: number; path: string }>(({ fd, 
   if (leakedPaths.push(path) === 1) setImmediate(reportLeaked);
 });
 
-/** An `async function` (or async generator): it would return a promise, so do() refuses it up front. */
-function isAsyncFunction(fn: unknown): boolean {
+/**
+ * An `async function`, a generator function or an async generator function: its body runs
+ * later, when the thread is back in its own namespace, so do() refuses it before it starts.
+ */
+function isDeferredFunction(fn: unknown): boolean {
   const tag = (fn as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
-  return tag === 'AsyncFunction' || tag === 'AsyncGeneratorFunction';
+  return tag === 'AsyncFunction' || tag === 'AsyncGeneratorFunction' || tag === 'GeneratorFunction';
 }
+
+/** Only this module can make handles: `new NetNS()` from JavaScript throws without it. */
+const CONSTRUCT = Symbol('NetNS.construct');
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -70,23 +78,36 @@ export class NetNS {
   readonly #owned: boolean;
   #closed = false;
 
-  private constructor(fd: number, path: string | undefined, dev: number | undefined, ino: number | undefined, owned: boolean) {
+  private constructor(
+    token: symbol,
+    fd: number,
+    path: string | undefined,
+    dev: number | undefined,
+    ino: number | undefined,
+    owned: boolean,
+  ) {
+    // TypeScript's `private` is gone at run time: a handle over an arbitrary fd number would let
+    // the package close, or switch into, whatever that number is.
+    if (token !== CONSTRUCT) {
+      throw new IllegalConstructorError('NetNS', 'open one with getNS(), getCurrentNS(), createNetNS() or getNSFromName()');
+    }
     this.#fd = fd;
     this.#path = path;
     this.#dev = dev;
     this.#ino = ino;
     this.#owned = owned;
+    brandNetNS(this);
     if (owned) finalizer.register(this, { fd, path: path ?? `fd ${fd}` }, this);
   }
 
   /** Wraps a namespace file the native layer opened; the handle owns its fd. @internal */
   static _fromFile(file: NsFile): NetNS {
-    return new NetNS(file.fd, file.path, file.dev, file.ino, true);
+    return new NetNS(CONSTRUCT, file.fd, file.path, file.dev, file.ino, true);
   }
 
   /** A handle over an fd someone else owns and closes, valid until `_release()`. @internal */
   static _borrow(fd: number): NetNS {
-    return new NetNS(fd, undefined, undefined, undefined, false);
+    return new NetNS(CONSTRUCT, fd, undefined, undefined, undefined, false);
   }
 
   /** Marks a borrowed handle closed; its fd stays with its owner. @internal */
@@ -142,7 +163,7 @@ export class NetNS {
 
   /** Whether `other` is the same namespace (same device and inode). */
   equals(other: NetNS): boolean {
-    if (!(other instanceof NetNS)) throw new InvalidArgTypeError('other', 'an instance of NetNS', other);
+    validateNetNS(other, 'other');
     return this.inode === other.inode && this.dev === other.dev;
   }
 
@@ -151,12 +172,14 @@ export class NetNS {
    * thread back, also when `fn` throws (the same error propagates). `hostNS` is the namespace
    * the caller was in, valid during the call. Only what happens synchronously inside `fn`
    * follows the namespace (`child_process.spawnSync`, `new Worker`, `listen()` without a host);
-   * a `fn` that returns a promise is refused with `NetNSAsyncCallbackError`.
+   * a `fn` that returns a promise, and an async or generator function (refused before it runs),
+   * get `NetNSAsyncCallbackError`. If `fn` calls `process.exit()`, the thread is switched back
+   * before the process's `'exit'` handlers run (lib/exit.ts).
    */
   do<T>(fn: (hostNS: NetNS) => T): T {
     const fd = this.#gate();
     validateFunction(fn, 'fn');
-    if (isAsyncFunction(fn)) throw new NetNSAsyncCallbackError('NetNS.do()');
+    if (isDeferredFunction(fn)) throw new NetNSAsyncCallbackError('NetNS.do()');
     let host: NetNS | undefined;
     let threw = false;
     let thrown: unknown;
@@ -232,9 +255,7 @@ export class NetNS {
    */
   addVeth(name: string, peerName: string, peerNS?: NetNS): void {
     const fd = this.#gate();
-    if (peerNS !== undefined && !(peerNS instanceof NetNS)) {
-      throw new InvalidArgTypeError('peerNS', 'an instance of NetNS', peerNS);
-    }
+    if (peerNS !== undefined) validateNetNS(peerNS, 'peerNS');
     addVeth(fd, name, peerName, peerNS?.fd);
   }
 

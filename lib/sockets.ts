@@ -10,6 +10,7 @@ import * as dns from 'node:dns';
 import { rmSync } from 'node:fs';
 import * as net from 'node:net';
 
+import { validateNetNSOrNull } from './brand';
 import { callNative, InvalidArgTypeError, InvalidArgValueError, NetNSError, NetNSReconnectError, NetNSSystemError } from './errors';
 import { dgramHandle } from './mark';
 import { native } from './native';
@@ -573,11 +574,12 @@ export function createSocketIn(where: Where, options: unknown, messageListener?:
 }
 
 /**
- * Creates a socket fd inside `ns` (`null`: the calling thread's namespace) as `spec` says and
- * returns it; the caller owns it (close it, or hand it to Node). This is the fd path that
+ * Creates a socket fd inside `ns` (`null`: the calling thread's namespace; anything else that
+ * is not a `NetNS` is `ERR_INVALID_ARG_TYPE`) as `spec` says and returns it; the caller owns it (close it, or hand it to Node). This is the fd path that
  * `ns.connect()`, `ns.listen()` and `ns.createSocket()` use, without the Node wrapping.
  */
 export function createSocketFd(ns: NetNS | null, spec: SocketFdSpec): number {
+  validateNetNSOrNull(ns, 'ns');
   validateObject(spec, 'spec');
   validateKnownOptions(spec, SPEC_OPTIONS, 'spec', 'createSocketFd()');
   if (spec.family !== 'ipv4' && spec.family !== 'ipv6' && spec.family !== 'unix') {

@@ -15,6 +15,7 @@ mod lifecycle;
 mod link;
 mod mark;
 mod ns;
+mod owned;
 mod pool;
 mod socket;
 mod switch;

@@ -8,6 +8,7 @@ use netns_core::{Identity, NetNs};
 
 use crate::args::borrow_fd;
 use crate::error::to_js;
+use crate::owned;
 
 /// An open namespace file: the fd (owned by the caller from now on) and its identity.
 #[napi(object)]
@@ -34,7 +35,9 @@ pub struct NsIdentity {
 /// Hands an open namespace to JS: its fd (now the caller's), identity and path.
 pub(crate) fn into_file(env: &Env, ns: NetNs, path: String) -> Result<NsFile> {
     let id = ns.identity().map_err(|e| to_js(env, e))?;
-    Ok(NsFile { fd: ns.into_raw_fd(), dev: id.dev as i64, ino: id.ino as i64, path })
+    let fd = ns.into_raw_fd();
+    owned::adopt(env, fd, id);
+    Ok(NsFile { fd, dev: id.dev as i64, ino: id.ino as i64, path })
 }
 
 /// Throws unless `path` exists on nsfs or procfs (the Go `ns.IsNSorErr`).
@@ -64,10 +67,12 @@ pub fn ns_identity(env: &Env, fd: i32) -> Result<NsIdentity> {
     Ok(NsIdentity { dev: id.dev as i64, ino: id.ino as i64 })
 }
 
-/// Closes a file descriptor that this package opened.
+/// Closes a file descriptor that this package opened (a handle's fd is then no longer closed
+/// when its environment ends).
 #[napi]
 pub fn close_fd(env: &Env, fd: i32) -> Result<()> {
     borrow_fd(fd)?;
+    owned::forget(env, fd);
     nix_close(fd).map_err(|e| to_js(env, e))
 }
 

@@ -1,9 +1,9 @@
 //! Switching the calling thread: the raw `setns`, and running a callback inside a namespace.
 
-use std::os::fd::AsRawFd;
+use std::ptr;
 
 use napi::bindgen_prelude::{Function, Unknown};
-use napi::{Env, Result};
+use napi::{check_status, sys, Env, Error, JsValue, Result, Status};
 use napi_derive::napi;
 use netns_core::NsGuard;
 
@@ -17,12 +17,53 @@ pub fn setns(env: &Env, fd: i32, nstype: i32) -> Result<()> {
 }
 
 /// Runs `callback(hostFd)` with the calling thread inside the namespace behind `fd`, then
-/// switches back before returning or rethrowing. `hostFd` is the caller's namespace, open only
-/// while the callback runs.
+/// switches back before returning or rethrowing. `hostFd` is a duplicate of the caller's
+/// namespace fd, open only while the callback runs: closing it cannot cut the way back.
+///
+/// What the callback throws stays the pending exception, untouched: no error object is made
+/// from it, so a `RangeError` for a full JS stack propagates even when there is no stack left.
 #[napi(ts_args_type = "fd: number, callback: (hostFd: number) => unknown", ts_return_type = "unknown")]
 pub fn run_in_ns<'env>(env: &'env Env, fd: i32, callback: Function<'env, i32, Unknown<'env>>) -> Result<Unknown<'env>> {
     let guard = NsGuard::enter(borrow_fd(fd)?).map_err(|e| to_js(env, e))?;
-    let result = callback.call(guard.host().as_raw_fd());
+    let lent = guard.lend_host().map_err(|e| to_js(env, e))?;
+    let result = call(env, callback, lent.as_raw_fd());
+    lent.reclaim();
     drop(guard);
     result
+}
+
+/// `callback(arg)` through Node-API directly. On a throw the exception is left pending and the
+/// error returned is `PendingException`, which napi-rs passes on without touching it (its own
+/// `Function::call` turns the exception into a Rust error, which at the JS stack limit recurses
+/// until the native stack overflows).
+fn call<'env>(env: &'env Env, callback: Function<'env, i32, Unknown<'env>>, arg: i32) -> Result<Unknown<'env>> {
+    let raw_env = env.raw();
+    let mut this = ptr::null_mut();
+    let mut raw_arg = ptr::null_mut();
+    let mut raw_result = ptr::null_mut();
+    // SAFETY: plain Node-API calls on the env and values of the current call.
+    let status = unsafe {
+        check_status!(sys::napi_get_undefined(raw_env, &mut this))?;
+        check_status!(sys::napi_create_int32(raw_env, arg, &mut raw_arg))?;
+        sys::napi_call_function(raw_env, this, callback.value().value, 1, &raw_arg, &mut raw_result)
+    };
+    if status == sys::Status::napi_ok {
+        // SAFETY: napi_call_function succeeded, so raw_result is a value of this env.
+        return Ok(unsafe { Unknown::from_raw_unchecked(raw_env, raw_result) });
+    }
+    let mut pending = false;
+    // SAFETY: a query of the env's state.
+    unsafe { sys::napi_is_exception_pending(raw_env, &mut pending) };
+    if pending {
+        return Err(Error::new(Status::PendingException, String::new()));
+    }
+    Err(Error::new(Status::from(status), "calling the callback failed".to_owned()))
+}
+
+/// Switches the calling thread back to the namespace it was in before its outermost active
+/// `runInNs` (or any other switch of this package), if one is active; returns whether one was.
+/// For `'exit'` handlers that run while a callback of `runInNs` called `process.exit()`.
+#[napi]
+pub fn restore_thread_ns(env: &Env) -> Result<bool> {
+    netns_core::restore_outermost().map_err(|e| to_js(env, e))
 }

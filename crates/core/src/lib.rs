@@ -29,7 +29,7 @@ pub use mark::{bind_to_device, get_mark, set_mark};
 pub use nsfile::{is_ns_or_err, Identity, NetNs, NSFS_MAGIC, PROCFS_MAGIC};
 pub use rundir::{run_dir, system_run_dir, NETNS_RUN_DIR_ENV};
 pub use socket::{socket_in, Address, Family, Kind, SocketSpec, UnixPath};
-pub use switch::{setns, NsGuard};
+pub use switch::{identity_of_raw, restore_outermost, setns, LentFd, NsGuard};
 pub use thread::{gettid, thread_ns_path, THREAD_SELF_NS_NET};
 
 /// `CLONE_NEWNET`: the namespace type of a network namespace (`setns(2)`'s `nstype`).

@@ -1,11 +1,12 @@
 //! Switching the calling thread between network namespaces, with a guaranteed way back.
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::cell::Cell;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 use nix::sched::CloneFlags;
 
 use crate::error::{Error, Result, Subject};
-use crate::nsfile::NetNs;
+use crate::nsfile::{Identity, NetNs};
 use crate::thread::gettid;
 
 /// Moves the calling thread into the namespace behind `fd` (`setns(2)`).
@@ -19,40 +20,127 @@ pub fn setns(fd: BorrowedFd<'_>, nstype: i32) -> Result<()> {
 /// The calling thread, switched into another network namespace until this guard drops.
 ///
 /// Dropping the guard switches the thread back to the namespace it was in, also on an early
-/// return or an unwinding panic. If that fails the thread is in a namespace nobody chose, and
-/// the process is stopped with a message rather than let it go on there.
+/// return or an unwinding panic. The way back is a private fd, checked by identity before it is
+/// used: if that fd was closed or now names another namespace (code that closed fds it did not
+/// own), or the switch back fails, the thread would be in a namespace nobody chose, and the
+/// process is stopped with a message rather than let it go on there.
 #[must_use = "the thread switches back when the guard drops"]
 #[derive(Debug)]
 pub struct NsGuard {
     host: NetNs,
+    host_id: Identity,
+    outermost: bool,
+}
+
+thread_local! {
+    /// The way back of the calling thread's outermost guard (fd and identity), if one is active.
+    static OUTERMOST: Cell<Option<(RawFd, Identity)>> = const { Cell::new(None) };
 }
 
 impl NsGuard {
     /// Switches the calling thread into `target`, remembering where it was.
     pub fn enter(target: BorrowedFd<'_>) -> Result<NsGuard> {
         let host = NetNs::current()?;
+        let host_id = host.identity()?;
         setns(target, libc::CLONE_NEWNET)?;
-        Ok(NsGuard { host })
+        let outermost = OUTERMOST.with(|o| o.get().is_none());
+        if outermost {
+            OUTERMOST.with(|o| o.set(Some((host.as_fd().as_raw_fd(), host_id))));
+        }
+        Ok(NsGuard { host, host_id, outermost })
     }
 
     /// The namespace the thread was in before, open for as long as the guard lives.
     pub fn host(&self) -> BorrowedFd<'_> {
         self.host.as_fd()
     }
+
+    /// A close-on-exec duplicate of [`NsGuard::host`] to hand to code the guard cannot trust
+    /// with its own fd: whatever is done to the duplicate, the way back stays intact.
+    pub fn lend_host(&self) -> Result<LentFd> {
+        let fd = self.host.as_fd();
+        let dup = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(0))
+            .map_err(|e| Error::sys(e, "fcntl", Subject::Fd(fd.as_raw_fd())))?;
+        Ok(LentFd { fd: dup, id: self.host_id })
+    }
 }
 
 impl Drop for NsGuard {
     fn drop(&mut self) {
+        if self.outermost {
+            OUTERMOST.with(|o| o.set(None));
+        }
+        if identity_of_raw(self.host.as_fd().as_raw_fd()) != Some(self.host_id) {
+            fail_stop(&format!(
+                "the fd that held its namespace ({}) was closed or replaced while it was switched",
+                self.host.as_fd().as_raw_fd()
+            ));
+        }
         if let Err(e) = setns(self.host.as_fd(), libc::CLONE_NEWNET) {
-            fail_stop(&e);
+            fail_stop(&e.to_string());
         }
     }
 }
 
+/// Switches the calling thread back to where its outermost active [`NsGuard`] found it, ahead
+/// of the guard's own drop: for code that must run in the thread's own namespace although the
+/// stack will never unwind (the `'exit'` handlers of a process that exits inside a callback).
+/// Returns whether a guard was active. The guard still switches back when it drops.
+pub fn restore_outermost() -> Result<bool> {
+    let Some((fd, id)) = OUTERMOST.with(|o| o.get()) else {
+        return Ok(false);
+    };
+    if identity_of_raw(fd) != Some(id) {
+        fail_stop(&format!("the fd that held its namespace ({fd}) was closed or replaced while it was switched"));
+    }
+    // SAFETY: the outermost guard owns `fd` until it drops, which clears OUTERMOST first.
+    setns(unsafe { BorrowedFd::borrow_raw(fd) }, libc::CLONE_NEWNET)?;
+    Ok(true)
+}
+
+/// A duplicate of a namespace fd lent out by [`NsGuard::lend_host`]. Its borrower may close it
+/// (and the number may then be reused by a file of someone else), so it is not closed on drop:
+/// [`LentFd::reclaim`] closes it only if it still names the same namespace.
+#[derive(Debug)]
+#[must_use = "reclaim() closes the lent fd"]
+pub struct LentFd {
+    fd: RawFd,
+    id: Identity,
+}
+
+impl LentFd {
+    /// The fd number, valid until the borrower closes it or [`LentFd::reclaim`] runs.
+    pub fn as_raw_fd(&self) -> RawFd {
+        self.fd
+    }
+
+    /// Closes the duplicate unless its borrower closed it already: a number that now names
+    /// something else (or nothing) belongs to someone else and is left alone.
+    pub fn reclaim(self) {
+        if identity_of_raw(self.fd) == Some(self.id) {
+            let _ = nix::unistd::close(self.fd);
+        }
+    }
+}
+
+/// The identity behind a raw fd number that may have been closed behind our back (`fstat(2)`);
+/// `None` if it is not open.
+pub fn identity_of_raw(fd: RawFd) -> Option<Identity> {
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: fstat only writes the stat buffer; a closed fd is EBADF, nothing else happens.
+    if unsafe { libc::fstat(fd, st.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: fstat succeeded, so it filled the buffer.
+    let st = unsafe { st.assume_init() };
+    #[allow(clippy::unnecessary_cast)]
+    Some(Identity { dev: st.st_dev as u64, ino: st.st_ino as u64 })
+}
+
 /// Stops the process: a thread that cannot get back to its namespace must not run on.
-fn fail_stop(e: &Error) -> ! {
+fn fail_stop(why: &str) -> ! {
     eprintln!(
-        "netns: FATAL: thread {} could not switch back to its original network namespace: {e}. \
+        "netns: FATAL: thread {} could not switch back to its original network namespace: {why}. \
          It is now in a namespace nobody chose; stopping the process instead of going on there.",
         gettid()
     );
@@ -62,7 +150,7 @@ fn fail_stop(e: &Error) -> ! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nsfile::Identity;
+
 
     fn unshared_netns() -> NetNs {
         // A namespace made on a thread of its own, which then ends: no test thread changes.
@@ -109,5 +197,39 @@ mod tests {
         .unwrap();
         let e = NsGuard::enter(mnt.as_fd()).unwrap_err();
         assert_eq!(e.errno(), Some(nix::errno::Errno::EINVAL));
+    }
+
+    #[test]
+    fn restore_outermost_goes_back_to_where_the_first_guard_started() {
+        let before = NetNs::current().unwrap().identity().unwrap();
+        let (a, b) = (unshared_netns(), unshared_netns());
+        assert!(!restore_outermost().unwrap());
+        {
+            let _outer = NsGuard::enter(a.as_fd()).unwrap();
+            let _inner = NsGuard::enter(b.as_fd()).unwrap();
+            assert!(restore_outermost().unwrap());
+            assert_eq!(NetNs::current().unwrap().identity().unwrap(), before);
+        }
+        assert_eq!(NetNs::current().unwrap().identity().unwrap(), before);
+        assert!(!restore_outermost().unwrap());
+    }
+
+    #[test]
+    fn a_lent_fd_is_the_host_and_reclaim_spares_a_number_reused_by_someone_else() {
+        let target = unshared_netns();
+        let guard = NsGuard::enter(target.as_fd()).unwrap();
+        let lent = guard.lend_host().unwrap();
+        assert_ne!(lent.as_raw_fd(), guard.host().as_raw_fd());
+        // The borrower's number now names a file of someone else (as after close + open).
+        let other = nix::fcntl::open("/proc/self/stat", nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty()).unwrap();
+        let n = lent.as_raw_fd();
+        // SAFETY: n is the lent duplicate, ours to replace.
+        assert_eq!(unsafe { libc::dup2(other.as_raw_fd(), n) }, n);
+        let replaced = identity_of_raw(n);
+        lent.reclaim();
+        assert!(replaced.is_some());
+        assert_eq!(identity_of_raw(n), replaced, "reclaim closed a file it did not own");
+        nix::unistd::close(n).unwrap();
+        drop(guard);
     }
 }
