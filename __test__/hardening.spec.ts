@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { closeSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
@@ -18,7 +18,7 @@ import {
   NetNSAgent,
   NetNSHttpsAgent,
 } from '../dist';
-import { makeNamedNS, threadNsInode, checkNoThreadLeftBehind } from './helpers/kernel';
+import { makeNamedNS, socketAndNsFds, threadNsInode, checkNoThreadLeftBehind } from './helpers/kernel';
 
 checkNoThreadLeftBehind(test);
 
@@ -26,18 +26,6 @@ checkNoThreadLeftBehind(test);
 function runFixture(name: string, ...args: string[]): unknown[] {
   const out = execFileSync(process.execPath, [join(__dirname, 'fixtures', name), ...args], { encoding: 'utf8', timeout: 60_000 });
   return out.trim().split('\n').map((line) => JSON.parse(line) as unknown);
-}
-
-/** The fds of this process that are sockets or namespaces: the kinds the package opens. */
-function socketAndNsFds(): string[] {
-  return readdirSync('/proc/self/fd').flatMap((fd) => {
-    try {
-      const link = readlinkSync(`/proc/self/fd/${fd}`);
-      return /^(socket|net):/.test(link) ? [`${fd} ${link}`] : [];
-    } catch {
-      return [];
-    }
-  });
 }
 
 for (const where of ['main', 'worker']) {
