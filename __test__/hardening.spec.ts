@@ -130,3 +130,18 @@ test('loading the package does not load node:https; the first https agent does, 
     { before: false, atLoad: false, afterAgent: true, isHttpsAgent: true, tlsName: true },
   ]);
 });
+
+test('the hostNS of a do() callback is a real NetNS: accepted wherever a namespace goes', (t) => {
+  const ns = createNetNS();
+  const here = getNS('/proc/thread-self/ns/net');
+  t.teardown(() => {
+    ns.close();
+    here.close();
+  });
+  const fd = ns.do((host) => {
+    t.true(here.equals(host));
+    t.false(ns.equals(host));
+    return createSocketFd(host, { family: 'ipv4', kind: 'dgram' });
+  });
+  closeSync(fd);
+});

@@ -1,22 +1,23 @@
 /**
- * Which values are real `NetNS` handles. A handle is recorded here when it is made, so that an
- * argument that must be a namespace is checked by identity, not by shape: a path, a number, a
- * `{ fd }` look-alike or an object made with `Object.create(NetNS.prototype)` is refused before
- * any fd exists, instead of silently meaning "the calling thread's namespace".
+ * Which values are real `NetNS` handles. The check is the class's own (whether an object has
+ * its private field), so that an argument that must be a namespace is checked by identity, not
+ * by shape: a path, a number, a `{ fd }` look-alike or an object made with
+ * `Object.create(NetNS.prototype)` is refused before any fd exists, instead of silently
+ * meaning "the calling thread's namespace".
  */
 import { InvalidArgTypeError } from './errors';
 import type { NetNS } from './netns';
 
-const handles = new WeakSet<object>();
+let check: (value: object) => boolean = () => false;
 
-/** Records a handle the `NetNS` constructor made. @internal */
-export function brandNetNS(handle: NetNS): void {
-  handles.add(handle);
+/** Installs the brand check; the `NetNS` class does it once, as it is defined. @internal */
+export function setNetNSCheck(brandCheck: (value: object) => boolean): void {
+  check = brandCheck;
 }
 
 /** Whether `value` is a handle the `NetNS` constructor made (open or closed). */
 export function isNetNS(value: unknown): value is NetNS {
-  return typeof value === 'object' && value !== null && handles.has(value);
+  return typeof value === 'object' && value !== null && check(value);
 }
 
 /** Throws `ERR_INVALID_ARG_TYPE` unless `value` is a `NetNS`. */

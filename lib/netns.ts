@@ -7,7 +7,7 @@ import type { Worker, WorkerOptions } from 'node:worker_threads';
 
 import { NetNSAgent, NetNSHttpsAgent, type NetNSAgentOptions, type NetNSHttpsAgentOptions } from './agent';
 import { CLONE_NEWNET } from './constants';
-import { brandNetNS, validateNetNS } from './brand';
+import { setNetNSCheck, validateNetNS } from './brand';
 import { callNative, fromNative, IllegalConstructorError, NetNSAsyncCallbackError, NetNSClosedError } from './errors';
 import './exit';
 import { addAddress, addVeth, deleteLink, listLinks, setLinkUp, type LinkInfo } from './links';
@@ -76,6 +76,7 @@ export class NetNS {
   #dev: number | undefined;
   #ino: number | undefined;
   readonly #owned: boolean;
+  #lend: (() => number) | undefined;
   #closed = false;
 
   private constructor(
@@ -96,8 +97,12 @@ export class NetNS {
     this.#dev = dev;
     this.#ino = ino;
     this.#owned = owned;
-    brandNetNS(this);
     if (owned) finalizer.register(this, { fd, path: path ?? `fd ${fd}` }, this);
+  }
+
+  static {
+    // The brand check of lib/brand.ts: only objects this constructor made have the private field.
+    setNetNSCheck((value) => #fd in value);
   }
 
   /** Wraps a namespace file the native layer opened; the handle owns its fd. @internal */
@@ -105,9 +110,14 @@ export class NetNS {
     return new NetNS(CONSTRUCT, file.fd, file.path, file.dev, file.ino, true);
   }
 
-  /** A handle over an fd someone else owns and closes, valid until `_release()`. @internal */
-  static _borrow(fd: number): NetNS {
-    return new NetNS(CONSTRUCT, fd, undefined, undefined, undefined, false);
+  /**
+   * A handle over an fd someone else owns and closes, valid until `_release()`; `lend` gives the
+   * fd at the first use (the caller's namespace in do(), duplicated only if it is used). @internal
+   */
+  static _borrow(lend: () => number): NetNS {
+    const ns = new NetNS(CONSTRUCT, -1, undefined, undefined, undefined, false);
+    ns.#lend = lend;
+    return ns;
   }
 
   /** Marks a borrowed handle closed; its fd stays with its owner. @internal */
@@ -116,7 +126,8 @@ export class NetNS {
   }
 
   #gate(): number {
-    if (this.#closed) throw new NetNSClosedError(this.#path ?? `fd ${this.#fd}`);
+    if (this.#closed) throw new NetNSClosedError(this.#path ?? (this.#fd < 0 ? 'hostNS' : `fd ${this.#fd}`));
+    if (this.#fd < 0 && this.#lend) this.#fd = callNative(this.#lend);
     return this.#fd;
   }
 
@@ -187,9 +198,9 @@ export class NetNS {
     try {
       // What fn throws is caught here, in JS, and rethrown after the switch back: any value
       // (not only Error objects) propagates as the very same value.
-      result = native.runInNs(fd, (hostFd: number) => {
+      result = native.runInNs(fd, (depth: number) => {
         try {
-          return fn((host = NetNS._borrow(hostFd)));
+          return fn((host = NetNS._borrow(() => native.lendHostFd(depth))));
         } catch (e) {
           threw = true;
           thrown = e;

@@ -1,11 +1,12 @@
 //! Switching the calling thread: the raw `setns`, and running a callback inside a namespace.
 
+use std::cell::RefCell;
 use std::ptr;
 
 use napi::bindgen_prelude::{Function, Unknown};
 use napi::{check_status, sys, Env, Error, JsValue, Result, Status};
 use napi_derive::napi;
-use netns_core::NsGuard;
+use netns_core::{LentFd, NsGuard};
 
 use crate::args::borrow_fd;
 use crate::error::to_js;
@@ -16,20 +17,56 @@ pub fn setns(env: &Env, fd: i32, nstype: i32) -> Result<()> {
     netns_core::setns(borrow_fd(fd)?, nstype).map_err(|e| to_js(env, e))
 }
 
-/// Runs `callback(hostFd)` with the calling thread inside the namespace behind `fd`, then
-/// switches back before returning or rethrowing. `hostFd` is a duplicate of the caller's
-/// namespace fd, open only while the callback runs: closing it cannot cut the way back.
+/// A `runInNs` in progress on this thread: its guard, and the duplicate of the caller's
+/// namespace fd lent to the callback, if it asked for one.
+struct Frame {
+    guard: NsGuard,
+    lent: Option<LentFd>,
+}
+
+thread_local! {
+    /// The `runInNs` calls in progress on this thread, outermost first.
+    static FRAMES: RefCell<Vec<Frame>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `callback(depth)` with the calling thread inside the namespace behind `fd`, then
+/// switches back before returning or rethrowing. `depth` names this call for `lendHostFd`,
+/// which gives the callback the caller's namespace if it wants it: a duplicate, so that
+/// closing it cannot cut the way back, and made only when asked for.
 ///
 /// What the callback throws stays the pending exception, untouched: no error object is made
 /// from it, so a `RangeError` for a full JS stack propagates even when there is no stack left.
-#[napi(ts_args_type = "fd: number, callback: (hostFd: number) => unknown", ts_return_type = "unknown")]
+#[napi(ts_args_type = "fd: number, callback: (depth: number) => unknown", ts_return_type = "unknown")]
 pub fn run_in_ns<'env>(env: &'env Env, fd: i32, callback: Function<'env, i32, Unknown<'env>>) -> Result<Unknown<'env>> {
     let guard = NsGuard::enter(borrow_fd(fd)?).map_err(|e| to_js(env, e))?;
-    let lent = guard.lend_host().map_err(|e| to_js(env, e))?;
-    let result = call(env, callback, lent.as_raw_fd());
-    lent.reclaim();
-    drop(guard);
+    let depth = FRAMES.with_borrow_mut(|frames| {
+        frames.push(Frame { guard, lent: None });
+        frames.len() - 1
+    });
+    let result = call(env, callback, depth as i32);
+    let frame = FRAMES.with_borrow_mut(|frames| frames.pop());
+    if let Some(Frame { guard, lent }) = frame {
+        if let Some(lent) = lent {
+            lent.reclaim();
+        }
+        drop(guard);
+    }
     result
+}
+
+/// The caller's namespace fd for the `runInNs` call at `depth` on this thread (a duplicate,
+/// made at the first request and closed when that call returns).
+#[napi]
+pub fn lend_host_fd(env: &Env, depth: i32) -> Result<i32> {
+    FRAMES.with_borrow_mut(|frames| {
+        let Some(frame) = usize::try_from(depth).ok().and_then(|d| frames.get_mut(d)) else {
+            return Err(Error::new(Status::InvalidArg, format!("no runInNs call at depth {depth} on this thread")));
+        };
+        if frame.lent.is_none() {
+            frame.lent = Some(frame.guard.lend_host().map_err(|e| to_js(env, e))?);
+        }
+        Ok(frame.lent.as_ref().map_or(-1, LentFd::as_raw_fd))
+    })
 }
 
 /// `callback(arg)` through Node-API directly. On a throw the exception is left pending and the
