@@ -38,6 +38,7 @@ export {
   getNSFromName,
   getNSFromPid,
   getNSFromThread,
+  type ListNetNSOptions,
   type RunDirOptions,
 } from './lib/lifecycle';
 export {
