@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -23,6 +23,7 @@ import {
   listNetNS,
 } from '../dist';
 import { allThreadNsInodes, ip, makeNamedNS, nsInode, removeNamedNS, threadNsInode, uniqueName, checkNoThreadLeftBehind } from './helpers/kernel';
+import { mountPointsUnder, mounts, mountsOfNs, tempRunDir } from './helpers/mounts';
 
 checkNoThreadLeftBehind(test);
 
@@ -43,31 +44,6 @@ function ourName(t: ExecutionContext, tag: string): string {
     ours.delete(name);
   });
   return name;
-}
-
-/** Mount points (field 5) and roots (field 4) of this process's mount table. */
-function mounts(): { root: string; point: string }[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const f = line.split(' ');
-      return { root: f[3], point: f[4].replace(/\\040/g, ' ') };
-    });
-}
-const mountPointsUnder = (dir: string) => mounts().filter((m) => m.point === dir || m.point.startsWith(`${dir}/`)).map((m) => m.point);
-const mountsOfNs = (ino: number) => mounts().filter((m) => m.root === `net:[${ino}]`);
-
-/** A temporary folder; `runDir` inside it does not exist yet. Everything is unmounted and removed on teardown. */
-function tempRunDir(t: ExecutionContext): { base: string; runDir: string } {
-  const base = mkdtempSync(join(tmpdir(), 'netns-lc-'));
-  t.teardown(() => {
-    for (const point of mountPointsUnder(base).sort((a, b) => b.length - a.length)) {
-      spawnSync('umount', ['-l', point], { stdio: 'ignore' });
-    }
-    rmSync(base, { recursive: true, force: true });
-  });
-  return { base, runDir: join(base, 'run') };
 }
 
 function ipNetnsList(): string[] {
