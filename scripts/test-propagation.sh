@@ -6,6 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+mkdir -p /run/netns
 specs=(__test__/lifecycle.spec.ts __test__/lifecycle-race.spec.ts __test__/lifecycle-kill.spec.ts)
 failed=()
 for mode in shared private slave; do
