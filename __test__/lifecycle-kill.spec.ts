@@ -68,8 +68,10 @@ function startLoop(targets: Target[], delayed?: 'mount' | 'unlink'): Loop {
       out += d.toString();
       if (out.includes('\n')) resolve(Number(out.split('\n')[0]));
     });
-    void exited.then((code) => reject(new Error(`the loop exited by itself (${code}) before it was killed: ${stderr}`)));
+    void exited.then((code) => reject(new Error(`the loop exited before it printed its pid (${code}): ${stderr}`)));
   });
+  // A child started for a round that never came (an earlier round failed) is killed on teardown.
+  pid.catch(() => undefined);
   return { pid, exited, go: () => child.stdin?.write('go\n') };
 }
 
