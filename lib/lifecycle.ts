@@ -87,7 +87,8 @@ export function createNetNS(name?: string, options?: RunDirOptions): NetNS {
 /**
  * Deletes the named namespace `name` as `ip netns del` does: unmounts it (`MNT_DETACH`) and
  * removes its file. Handles, sockets and processes that hold it keep it alive and working.
- * A missing name fails with `ENOENT`.
+ * A missing name fails with `ENOENT`; a stale entry (see {@link listNetNS}) is removed. It holds
+ * the run directory's lock as {@link createNetNS} does, so it never removes a creation half made.
  */
 export function deleteNetNS(name: string, options?: RunDirOptions): void {
   validateNetNSName(name, 'name');
