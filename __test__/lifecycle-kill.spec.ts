@@ -69,6 +69,8 @@ function startLoop(targets: Target[], delayed?: 'mount' | 'unlink'): Loop {
       if (out.includes('\n')) resolve(Number(out.split('\n')[0]));
     });
     void exited.then((code) => reject(new Error(`the loop exited before it printed its pid (${code}): ${stderr}`)));
+    // strace missing (setup.sh installs it) or node failing to start.
+    child.on('error', (e) => reject(new Error(`cannot start ${delayed ? 'strace' : 'node'}: ${e.message}`)));
   });
   // A child started for a round that never came (an earlier round failed) is killed on teardown.
   pid.catch(() => undefined);
