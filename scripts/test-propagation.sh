@@ -11,10 +11,12 @@ specs=(__test__/lifecycle.spec.ts __test__/lifecycle-race.spec.ts __test__/lifec
 failed=()
 for mode in shared private slave; do
   echo "== lifecycle specs with / as a $mode mount"
-  # The outer namespace makes / shared, so that the inner one's can be a real slave of it.
+  # The outer namespace makes / shared and stays alive (no exec), so that the inner one's / can
+  # be a real slave of it.
   unshare -m --propagation unchanged sh -c '
-    mount --make-rshared / && exec unshare -m --propagation "$1" sh -c "
-      echo \"/ is \$(findmnt -no PROPAGATION /)\" &&
+    mount --make-rshared / && unshare -m --propagation unchanged sh -c "
+      mount --make-r\$0 / &&
+      echo \"/ is \$(findmnt -no PROPAGATION --mountpoint /)\" &&
       mount -t tmpfs -o mode=755 netns-test /run/netns &&
       exec npx ava \"\$@\"" "$@"' sh "$mode" "${specs[@]}" "$@" || failed+=("$mode")
 done
