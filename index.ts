@@ -39,6 +39,7 @@ export {
   getNSFromName,
   getNSFromPid,
   getNSFromThread,
+  type ListNetNSOptions,
   type RunDirOptions,
 } from './lib/lifecycle';
 export {

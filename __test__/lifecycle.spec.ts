@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -22,7 +22,8 @@ import {
   gettid,
   listNetNS,
 } from '../dist';
-import { allThreadNsInodes, ip, makeNamedNS, nsInode, removeNamedNS, threadNsInode, uniqueName, checkNoThreadLeftBehind } from './helpers/kernel';
+import { allThreadNsInodes, ip, makeNamedNS, nsInode, removeNamedNS, threadNsInode, checkNoThreadLeftBehind } from './helpers/kernel';
+import { lcName, mountPointsUnder, mounts, mountsOfNs, tempRunDir } from './helpers/mounts';
 
 checkNoThreadLeftBehind(test);
 
@@ -36,38 +37,13 @@ process.on('exit', () => {
 
 /** A unique name in the system run dir, deleted (if it still exists) when the test ends, or at exit. */
 function ourName(t: ExecutionContext, tag: string): string {
-  const name = uniqueName(tag);
+  const name = lcName(tag);
   ours.add(name);
   t.teardown(() => {
     removeNamedNS(name);
     ours.delete(name);
   });
   return name;
-}
-
-/** Mount points (field 5) and roots (field 4) of this process's mount table. */
-function mounts(): { root: string; point: string }[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const f = line.split(' ');
-      return { root: f[3], point: f[4].replace(/\\040/g, ' ') };
-    });
-}
-const mountPointsUnder = (dir: string) => mounts().filter((m) => m.point === dir || m.point.startsWith(`${dir}/`)).map((m) => m.point);
-const mountsOfNs = (ino: number) => mounts().filter((m) => m.root === `net:[${ino}]`);
-
-/** A temporary folder; `runDir` inside it does not exist yet. Everything is unmounted and removed on teardown. */
-function tempRunDir(t: ExecutionContext): { base: string; runDir: string } {
-  const base = mkdtempSync(join(tmpdir(), 'netns-lc-'));
-  t.teardown(() => {
-    for (const point of mountPointsUnder(base).sort((a, b) => b.length - a.length)) {
-      spawnSync('umount', ['-l', point], { stdio: 'ignore' });
-    }
-    rmSync(base, { recursive: true, force: true });
-  });
-  return { base, runDir: join(base, 'run') };
 }
 
 function ipNetnsList(): string[] {
@@ -171,13 +147,13 @@ test('a namespace made by ip netns add is listed, opened by name, and deleted he
 
 test('getNSFromPid and getNSFromThread of a process started by ip netns exec', async (t) => {
   const { name, path } = makeNamedNS(t, 'pid');
-  const child = spawn('ip', ['netns', 'exec', name, 'sleep', '5'], { stdio: 'ignore' });
+  const child = spawn('ip', ['netns', 'exec', name, 'sleep', '30'], { stdio: 'ignore' });
   t.teardown(() => {
     child.kill('SIGKILL');
   });
   const pid = child.pid as number;
-  // ip sets the namespace, then execs sleep: wait for the exec.
-  for (let i = 0; i < 400; i++) {
+  // ip sets the namespace, then execs sleep: wait for the exec (long: the machine may be busy).
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
     try {
       if (readFileSync(`/proc/${pid}/comm`, 'utf8') === 'sleep\n') break;
     } catch {
@@ -227,7 +203,7 @@ test('an existing name is EEXIST, also when ip made it, and the existing namespa
 });
 
 test('deleting or opening a missing name fails with ENOENT / not-exist', (t) => {
-  const name = uniqueName('miss');
+  const name = lcName('miss');
   const e = t.throws(() => deleteNetNS(name), { instanceOf: NetNSSystemError, code: 'ENOENT' });
   t.is(e?.syscall, 'unlink');
   t.is(e?.path, `${RUN_DIR}/${name}`);
@@ -239,7 +215,7 @@ const INVALID_NAMES = ['', '.', '..', 'a/b', '/', '../x', 'a\0b', 'x'.repeat(256
 test('invalid names are a RangeError and touch nothing on disk', (t) => {
   const { base, runDir } = tempRunDir(t);
   // Other test files make namespaces at the same time: compare only mounts outside their names.
-  const notOurs = (m: { point: string }) => !m.point.startsWith(tmpdir()) && !/\/netns\/(nst[0-9a-z]+|red-\d+|blue-\d+)$/.test(m.point);
+  const notOurs = (m: { point: string }) => !m.point.startsWith(tmpdir()) && !/\/netns\/(nst[0-9a-z]+|lc[0-9a-z]+|red-\d+|blue-\d+)$/.test(m.point);
   const mountsBefore = mounts().filter(notOurs).length;
   for (const bad of INVALID_NAMES) {
     for (const call of [
@@ -337,7 +313,7 @@ test('a creation that fails after its file was made removes the file (unshare fa
      return { err, files: require('fs').readdirSync(dir), runDirMounted: points.includes(dir), fileMounted: points.includes(dir + '/half') };`,
     runDir,
   );
-  t.deepEqual(out, { err: { code: 'ENOSPC', syscall: 'unshare' }, files: [], runDirMounted: true, fileMounted: false });
+  t.deepEqual(out, { err: { code: 'ENOSPC', syscall: 'unshare' }, files: [], runDirMounted: false, fileMounted: false }, 'a failed creation undoes its own mounts');
   t.deepEqual(readdirSync(runDir), []);
 });
 
@@ -432,4 +408,72 @@ test('concurrent creation in a fresh custom run dir makes it a mount point only 
   for (const name of names) deleteNetNS(name, { runDir });
   t.deepEqual(mountPointsUnder(base), [runDir]);
   t.deepEqual(execFileSync('ls', ['-A', runDir], { encoding: 'utf8' }), '');
+});
+
+test('a stale entry (an empty file, no mount) is not listed, withStale lists it, and the next creation reclaims it', (t) => {
+  const { runDir } = tempRunDir(t);
+  createNetNS('live', { runDir }).close();
+  // What a creation killed before its mount, or a deletion killed after its unmount, leaves.
+  writeFileSync(join(runDir, 'stale'), '', { mode: 0 });
+  t.deepEqual(listNetNS({ runDir }), ['live']);
+  t.deepEqual(listNetNS({ runDir, withStale: true }), ['live', 'stale']);
+  using reborn = createNetNS('stale', { runDir });
+  using opened = getNSFromName('stale', { runDir });
+  t.true(opened.equals(reborn));
+  t.deepEqual(listNetNS({ runDir }), ['live', 'stale']);
+  t.is(mountsOfNs(reborn.inode).length, 1);
+  // A file with data in it is not a placeholder: never removed, the name stays taken.
+  writeFileSync(join(runDir, 'data'), 'not a namespace');
+  t.throws(() => createNetNS('data', { runDir }), { instanceOf: NetNSSystemError, code: 'EEXIST' });
+  t.is(readFileSync(join(runDir, 'data'), 'utf8'), 'not a namespace');
+  for (const name of ['live', 'stale']) deleteNetNS(name, { runDir });
+  t.deepEqual(listNetNS({ runDir, withStale: true }), ['data']);
+});
+
+test('a creation that fails in a run dir it cannot write (/sys/kernel) undoes its bind mount of the run dir', (t) => {
+  const name = lcName('sys');
+  const at = (p: string) => mounts().filter((m) => m.point === p).length;
+  const before = at('/sys/kernel');
+  const e = t.throws(() => createNetNS(name, { runDir: '/sys/kernel' }), { instanceOf: NetNSSystemError });
+  t.is(e?.path, `/sys/kernel/${name}`);
+  t.is(at('/sys/kernel'), before, 'nothing left bind-mounted on /sys/kernel');
+});
+
+test('run dirs must be absolute paths other than /, and options are plain objects with known keys', (t) => {
+  const name = lcName('opt');
+  const calls: [string, (o: unknown) => unknown][] = [
+    ['createNetNS', (o) => createNetNS(name, o as object)],
+    ['deleteNetNS', (o) => deleteNetNS(name, o as object)],
+    ['getNSFromName', (o) => getNSFromName(name, o as object)],
+    ['listNetNS', (o) => listNetNS(o as object)],
+  ];
+  const mountsBefore = mounts().filter((m) => m.point === '/' || m.point === process.cwd() || m.point === resolve('..')).length;
+  for (const [fn, call] of calls) {
+    for (const runDir of ['..', '.', 'relative/dir', '/', '/..', '//', '/tmp/..']) {
+      t.throws(() => call({ runDir }), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_VALUE' }, `${fn} ${runDir}`);
+    }
+    t.throws(() => call({ rundir: '/tmp' }), { instanceOf: TypeError, code: 'ERR_INVALID_ARG_VALUE' }, `${fn} typo`);
+    for (const bad of [new String('x'), ['/tmp'], new Map(), 'x']) {
+      t.throws(() => call(bad), { instanceOf: InvalidArgTypeError, code: 'ERR_INVALID_ARG_TYPE' }, `${fn} ${String(bad)}`);
+    }
+  }
+  t.throws(() => createNetNS(name, { withStale: true } as object), { code: 'ERR_INVALID_ARG_VALUE' });
+  t.throws(() => listNetNS({ withStale: 1 as unknown as boolean }), { instanceOf: InvalidArgTypeError, code: 'ERR_INVALID_ARG_TYPE' });
+  t.throws(() => createNetNS(undefined, { runDir: 'relative' }), { code: 'ERR_INVALID_ARG_VALUE' });
+  // Object.create(null) is a plain object.
+  t.notThrows(() => listNetNS(Object.assign(Object.create(null) as object, { runDir: '/nonexistent/netns-lc' })));
+
+  const saved = process.env.NETNS_RUN_DIR;
+  process.env.NETNS_RUN_DIR = 'relative/dir';
+  try {
+    t.throws(() => createNetNS(name), { code: 'ERR_INVALID_ARG_VALUE' });
+    t.throws(() => listNetNS(), { code: 'ERR_INVALID_ARG_VALUE' });
+    using anonymous = createNetNS();
+    t.true(anonymous instanceof NetNS, 'an anonymous namespace does not need a run dir');
+  } finally {
+    if (saved === undefined) delete process.env.NETNS_RUN_DIR;
+    else process.env.NETNS_RUN_DIR = saved;
+  }
+  for (const p of [`/${name}`, resolve(name), resolve('..', name), `/tmp/${name}`]) t.false(existsSync(p), p);
+  t.is(mounts().filter((m) => m.point === '/' || m.point === process.cwd() || m.point === resolve('..')).length, mountsBefore);
 });

@@ -2,35 +2,58 @@
  * The lifecycle of network namespaces: create (named as `ip netns add` does, or anonymous),
  * delete, list, and open one by name, process or thread.
  */
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 
-import { callNative } from './errors';
+import { callNative, InvalidArgValueError } from './errors';
 import { native } from './native';
 import { getNS, NetNS } from './netns';
-import { validateInteger, validateNetNSName, validateObject, validatePath } from './validate';
+import { validateBoolean, validateInteger, validateKnownOptions, validateNetNSName, validatePath, validatePlainObject } from './validate';
 
 /** Options of the functions that work on named namespaces. */
 export interface RunDirOptions {
   /**
-   * The directory named namespaces are kept in. Default: `$NETNS_RUN_DIR` (read at each call)
-   * if set and not empty, otherwise `/run/netns` (or `/var/run/netns` where only that exists),
-   * the directory `ip netns` uses. A relative path is resolved against the current directory.
+   * The directory named namespaces are kept in: an absolute path, not `/`. Default:
+   * `$NETNS_RUN_DIR` (read at each call, same rules) if set and not empty, otherwise
+   * `/run/netns` (or `/var/run/netns` where only that exists), the directory `ip netns` uses.
    */
   runDir?: string;
 }
 
-/** The run directory for one call: `options.runDir`, `$NETNS_RUN_DIR`, or the system's. */
-function runDirOf(options: RunDirOptions | undefined): string {
-  if (options === undefined) return defaultRunDir();
-  validateObject(options, 'options');
-  if (options.runDir === undefined) return defaultRunDir();
-  validatePath(options.runDir, 'options.runDir');
-  return resolve(options.runDir);
+/** Options of {@link listNetNS}. */
+export interface ListNetNSOptions extends RunDirOptions {
+  /**
+   * Also list stale entries, as `ip netns list` does: empty files that no namespace is mounted
+   * on, left by a creation or deletion that was killed half way. Default `false`: only live
+   * namespaces are listed.
+   */
+  withStale?: boolean;
 }
 
-function defaultRunDir(): string {
+const RUN_DIR_KEYS: ReadonlySet<string> = new Set(['runDir']);
+const LIST_KEYS: ReadonlySet<string> = new Set(['runDir', 'withStale']);
+
+/** Checks `options` (a plain object with only `known` keys) and returns it, or `{}` when undefined. */
+function optionsOf<T extends object>(options: T | undefined, known: ReadonlySet<string>, where: string): T {
+  if (options === undefined) return {} as T;
+  validatePlainObject(options, 'options');
+  validateKnownOptions(options, known, 'options', where);
+  return options;
+}
+
+/** The run directory for one call: `options.runDir`, `$NETNS_RUN_DIR`, or the system's. */
+function runDirOf(options: RunDirOptions): string {
+  if (options.runDir !== undefined) return checkedRunDir(options.runDir, 'options.runDir');
   const fromEnv = process.env.NETNS_RUN_DIR;
-  return fromEnv ? resolve(fromEnv) : native.systemRunDir();
+  return fromEnv ? checkedRunDir(fromEnv, 'NETNS_RUN_DIR') : native.systemRunDir();
+}
+
+/** A run directory must be an absolute path other than `/`; returns it normalised. */
+function checkedRunDir(value: unknown, name: string): string {
+  validatePath(value, name);
+  if (!isAbsolute(value)) throw new InvalidArgValueError(name, value, 'must be an absolute path');
+  const dir = resolve(value);
+  if (dir === '/') throw new InvalidArgValueError(name, value, "must not be '/'");
+  return dir;
 }
 
 /**
@@ -40,7 +63,10 @@ function defaultRunDir(): string {
  * - With a `name`: a persistent named namespace exactly as `ip netns add NAME` makes it (a bind
  *   mount on `<runDir>/<name>`), listed by `ip netns list` and usable with `ip -n NAME ...`. It
  *   lives until `deleteNetNS(name)` (or `ip netns del`), even after the handle is closed. An
- *   existing name fails with `EEXIST`; a creation that fails half way leaves nothing behind.
+ *   existing name fails with `EEXIST`; a creation that fails half way leaves nothing behind,
+ *   and a stale entry that a killed creation or deletion left under that name is reclaimed.
+ *   Creations and deletions in one run directory are serialised by a `flock` on it, across
+ *   threads and processes.
  * - Without a name: an anonymous namespace that lives as long as something holds it (this
  *   handle, a socket made in it, a process in it). Its `path` is `/proc/<pid>/fd/<fd>`.
  *
@@ -49,32 +75,44 @@ function defaultRunDir(): string {
  */
 export function createNetNS(name?: string, options?: RunDirOptions): NetNS {
   if (name !== undefined) validateNetNSName(name, 'name');
-  const runDir = runDirOf(options);
-  if (name === undefined) return NetNS._fromFile(callNative(() => native.createNetns()));
+  const opts = optionsOf(options, RUN_DIR_KEYS, 'createNetNS');
+  if (name === undefined) {
+    if (opts.runDir !== undefined) checkedRunDir(opts.runDir, 'options.runDir');
+    return NetNS._fromFile(callNative(() => native.createNetns()));
+  }
+  const runDir = runDirOf(opts);
   return NetNS._fromFile(callNative(() => native.createNetns(name, runDir)));
 }
 
 /**
  * Deletes the named namespace `name` as `ip netns del` does: unmounts it (`MNT_DETACH`) and
  * removes its file. Handles, sockets and processes that hold it keep it alive and working.
- * A missing name fails with `ENOENT`.
+ * A missing name fails with `ENOENT`; a stale entry (see {@link listNetNS}) is removed. It holds
+ * the run directory's lock as {@link createNetNS} does, so it never removes a creation half made.
  */
 export function deleteNetNS(name: string, options?: RunDirOptions): void {
   validateNetNSName(name, 'name');
-  const runDir = runDirOf(options);
+  const runDir = runDirOf(optionsOf(options, RUN_DIR_KEYS, 'deleteNetNS'));
   callNative(() => native.deleteNetns(name, runDir));
 }
 
-/** The names of the named namespaces, sorted, as `ip netns list` finds them. */
-export function listNetNS(options?: RunDirOptions): string[] {
-  const runDir = runDirOf(options);
-  return callNative(() => native.listNetns(runDir));
+/**
+ * The names of the live named namespaces, sorted. Unlike `ip netns list`, which prints every
+ * entry of the run directory, it skips stale entries (an empty file with no namespace mounted
+ * on it, left by a creation or deletion that was killed half way) unless `withStale` is true.
+ */
+export function listNetNS(options?: ListNetNSOptions): string[] {
+  const opts = optionsOf(options, LIST_KEYS, 'listNetNS');
+  const runDir = runDirOf(opts);
+  const withStale = opts.withStale ?? false;
+  validateBoolean(withStale, 'options.withStale');
+  return callNative(() => native.listNetns(runDir, withStale));
 }
 
 /** Opens the named namespace `name` (`<runDir>/<name>`); a missing one throws `NSPathNotExistError`. */
 export function getNSFromName(name: string, options?: RunDirOptions): NetNS {
   validateNetNSName(name, 'name');
-  const runDir = runDirOf(options);
+  const runDir = runDirOf(optionsOf(options, RUN_DIR_KEYS, 'getNSFromName'));
   return getNS(callNative(() => native.namedNsPath(name, runDir)));
 }
 

@@ -116,3 +116,13 @@ export function validateKnownOptions(options: object, known: ReadonlySet<string>
     }
   }
 }
+
+/**
+ * Throws `ERR_INVALID_ARG_TYPE` unless `value` is a plain object: made by `{}` or
+ * `Object.create(null)`, not a boxed primitive (`new String('x')`), an array, a class instance.
+ */
+export function validatePlainObject(value: unknown, name: string): asserts value is Record<string, unknown> {
+  validateObject(value, name);
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw new InvalidArgTypeError(name, 'a plain object', value);
+}

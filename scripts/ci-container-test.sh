@@ -7,10 +7,10 @@ set -eu
 cd "$(dirname "$0")/.."
 
 if command -v apk >/dev/null 2>&1; then
-  apk add --no-cache bash iproute2 setpriv >/dev/null
+  apk add --no-cache bash iproute2 setpriv strace util-linux >/dev/null
 elif command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 util-linux >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 util-linux strace >/dev/null
 fi
 
 echo "== $(node -p 'process.platform + "-" + process.arch') node $(node --version), $(ls dist/netns.*.node)"
@@ -21,3 +21,5 @@ npm ci --no-audit --no-fund
 NETNS_PROOF_NO_BUILD=1 bash scripts/install-proof.sh
 # The test suite against the same binary (the facade loads dist/netns.<target>.node).
 npx ava
+# The lifecycle specs again with / shared, private and slave.
+bash scripts/test-propagation.sh

@@ -45,10 +45,11 @@ pub fn delete_netns(env: &Env, name: String, run_dir: Option<String>) -> Result<
     netns_core::delete_named(&dir(run_dir), &name).map_err(|e| to_js(env, e))
 }
 
-/// The names of the named namespaces in `runDir`, sorted.
+/// The names of the named namespaces in `runDir`, sorted: the live ones, or with `withStale`
+/// every entry, as `ip netns list` prints them.
 #[napi]
-pub fn list_netns(env: &Env, run_dir: Option<String>) -> Result<Vec<String>> {
-    netns_core::list_named(&dir(run_dir)).map_err(|e| to_js(env, e))
+pub fn list_netns(env: &Env, run_dir: Option<String>, with_stale: Option<bool>) -> Result<Vec<String>> {
+    netns_core::list_named(&dir(run_dir), with_stale.unwrap_or(false)).map_err(|e| to_js(env, e))
 }
 
 /// The path of the named namespace `name` in `runDir`, after checking the name.

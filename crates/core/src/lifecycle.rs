@@ -11,11 +11,12 @@ use nix::errno::Errno;
 use nix::fcntl::{open, OFlag};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sched::{unshare, CloneFlags};
-use nix::sys::stat::Mode;
+use nix::sys::stat::{lstat, Mode};
+use nix::sys::statfs::statfs;
 use nix::unistd::unlink;
 
 use crate::error::{Error, Result, Subject};
-use crate::nsfile::NetNs;
+use crate::nsfile::{NetNs, NSFS_MAGIC, PROCFS_MAGIC};
 use crate::rundir;
 use crate::thread::THREAD_SELF_NS_NET;
 
@@ -80,12 +81,15 @@ pub fn create_anonymous() -> Result<NetNs> {
     on_new_netns_thread(NetNs::current)
 }
 
-/// Creates the named network namespace `name` in `run_dir` exactly as `ip netns add` does, and
-/// returns it open.
+/// Creates the named network namespace `name` in `run_dir` as `ip netns add` does, and returns
+/// it open.
 ///
-/// Under an exclusive `flock` on `run_dir` it is made a shared mount; then `<run_dir>/<name>` is
-/// created with `O_EXCL` (an existing name fails with `EEXIST`), and a new thread unshares and
-/// bind-mounts its `/proc/thread-self/ns/net` on it. If a step fails, what was made is removed.
+/// Under an exclusive `flock` on `run_dir` (held until the end, see [`delete_named`]) the
+/// directory is made a shared mount; then `<run_dir>/<name>` is created with `O_EXCL`, and a new
+/// thread unshares and bind-mounts its `/proc/thread-self/ns/net` on it. A live namespace of that
+/// name fails with `EEXIST`; a stale entry (an empty regular file that is no mount, left by a
+/// creation or deletion that was killed half way) is removed and the name reused. If a step
+/// fails, what this call made is removed: the file, and the bind mount of the directory on itself.
 pub fn create_named(run_dir: &Path, name: &str) -> Result<NetNs> {
     create_named_from(run_dir, name, Path::new(THREAD_SELF_NS_NET))
 }
@@ -94,12 +98,19 @@ pub fn create_named(run_dir: &Path, name: &str) -> Result<NetNs> {
 /// that cannot be mounted, to check the clean-up).
 fn create_named_from(run_dir: &Path, name: &str, source: &Path) -> Result<NetNs> {
     let path = named_path(run_dir, name)?;
-    {
-        let _locked = rundir::prepare(run_dir)?;
+    let mut dir = rundir::lock(run_dir, true)?;
+    dir.make_shared()?;
+    let made = create_locked(path, source.to_path_buf());
+    if made.is_err() {
+        dir.undo_bind();
     }
+    made
+}
+
+/// The steps of [`create_named_from`] that run under the run directory's lock.
+fn create_locked(path: PathBuf, source: PathBuf) -> Result<NetNs> {
     let mount_point = MountPoint::create(path)?;
     let target = mount_point.path.clone();
-    let source = source.to_path_buf();
     let ns = on_new_netns_thread(move || {
         let ns = NetNs::current()?;
         mount(Some(&source), &target, Some("none"), MsFlags::MS_BIND, None::<&OsStr>)
@@ -117,11 +128,25 @@ struct MountPoint {
 }
 
 impl MountPoint {
-    /// Creates the file as ip does: `O_RDONLY | O_CREAT | O_EXCL`, mode 0.
+    /// Creates the file as ip does: `O_RDONLY | O_CREAT | O_EXCL`, mode 0. A stale entry in its
+    /// place is removed first (the caller holds the run directory's lock, so no live creation
+    /// owns it).
     fn create(path: PathBuf) -> Result<MountPoint> {
         let flags = OFlag::O_RDONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_CLOEXEC;
-        drop(open(&path, flags, Mode::empty()).map_err(|e| Error::sys(e, "open", Subject::Path(path.clone())))?);
-        Ok(MountPoint { path, keep: false })
+        let mut reclaimed = false;
+        loop {
+            match open(&path, flags, Mode::empty()) {
+                Ok(fd) => {
+                    drop(fd);
+                    return Ok(MountPoint { path, keep: false });
+                }
+                Err(Errno::EEXIST) if !reclaimed && entry_state(&path) == EntryState::Stale => {
+                    unlink(&path).map_err(|e| Error::sys(e, "unlink", Subject::Path(path.clone())))?;
+                    reclaimed = true;
+                }
+                Err(e) => return Err(Error::sys(e, "open", Subject::Path(path))),
+            }
+        }
     }
 
     fn keep(mut self) {
@@ -137,24 +162,59 @@ impl Drop for MountPoint {
     }
 }
 
+/// What an entry of a run directory is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EntryState {
+    /// A mounted namespace (nsfs, or procfs on old kernels): what `ip netns` lists.
+    Live,
+    /// An empty regular file that is no mount: the placeholder of a creation, or the rest of a
+    /// deletion, that did not finish. Stale once no creation or deletion holds the lock.
+    Stale,
+    /// Anything else (gone, a directory, a file with data): not ours to remove.
+    Other,
+}
+
+/// Classifies `path` with `statfs(2)` (the mounted file system) and `lstat(2)`.
+fn entry_state(path: &Path) -> EntryState {
+    let Ok(fs) = statfs(path) else { return EntryState::Other };
+    #[allow(clippy::unnecessary_cast)]
+    let magic = fs.filesystem_type().0 as i64;
+    if magic == NSFS_MAGIC || magic == PROCFS_MAGIC {
+        return EntryState::Live;
+    }
+    match lstat(path) {
+        Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFREG && st.st_size == 0 => EntryState::Stale,
+        _ => EntryState::Other,
+    }
+}
+
 /// Deletes the named namespace `name` from `run_dir` as `ip netns del` does: unmounts it
 /// (`umount2(2)` with `MNT_DETACH`) and removes the file. Files, sockets and processes that hold
 /// the namespace keep it alive and working.
 ///
-/// A missing name fails with `ENOENT` (from `unlink`).
+/// It holds the run directory's lock, as [`create_named`] does, so a deletion never sees a
+/// creation half done, and a creation never sees a deletion half done. A stale entry is
+/// removed too. A missing name (or run directory) fails with `ENOENT` (from `unlink`).
 pub fn delete_named(run_dir: &Path, name: &str) -> Result<()> {
     let path = named_path(run_dir, name)?;
+    let _dir = match rundir::lock(run_dir, false) {
+        Err(e) if e.errno() == Some(Errno::ENOENT) => return Err(Error::sys(Errno::ENOENT, "unlink", Subject::Path(path))),
+        other => other?,
+    };
     match umount2(&path, MntFlags::MNT_DETACH) {
-        // EINVAL: not a mount point (a file left by a failed `ip netns add`); ENOENT: unlink says it.
+        // EINVAL: not a mount point (a stale entry); ENOENT: unlink says it.
         Ok(()) | Err(Errno::EINVAL) | Err(Errno::ENOENT) => {}
         Err(e) => return Err(Error::sys(e, "umount2", Subject::Path(path))),
     }
     unlink(&path).map_err(|e| Error::sys(e, "unlink", Subject::Path(path)))
 }
 
-/// The names of the named namespaces in `run_dir`, sorted, as `ip netns list` finds them (every
-/// entry of the directory). A missing directory has none.
-pub fn list_named(run_dir: &Path) -> Result<Vec<String>> {
+/// The names of the named namespaces in `run_dir`, sorted. A missing directory has none.
+///
+/// Only live entries (a namespace is mounted there) are listed, unless `with_stale`: then every
+/// entry is, as `ip netns list` prints them, also the stale ones a killed creation or deletion
+/// left (the next creation of that name, or a deletion, removes them).
+pub fn list_named(run_dir: &Path, with_stale: bool) -> Result<Vec<String>> {
     let entries = match std::fs::read_dir(run_dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -163,7 +223,9 @@ pub fn list_named(run_dir: &Path) -> Result<Vec<String>> {
     let mut names = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| io_error(e, "readdir", run_dir))?;
-        names.push(entry.file_name().to_string_lossy().into_owned());
+        if with_stale || entry_state(&entry.path()) == EntryState::Live {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
     }
     names.sort();
     Ok(names)
@@ -245,14 +307,14 @@ mod tests {
         assert_ne!(id.ino, before);
         let opened = NetNs::open(&dir.0.join("one")).unwrap();
         assert_eq!(opened.identity().unwrap(), id);
-        assert_eq!(list_named(&dir.0).unwrap(), vec!["one".to_string()]);
+        assert_eq!(list_named(&dir.0, false).unwrap(), vec!["one".to_string()]);
         assert!(mounts_under(&dir.0).contains(&dir.0.join("one").to_string_lossy().into_owned()));
 
         let again = create_named(&dir.0, "one").unwrap_err();
         assert_eq!(again.errno(), Some(Errno::EEXIST));
 
         delete_named(&dir.0, "one").unwrap();
-        assert!(list_named(&dir.0).unwrap().is_empty());
+        assert!(list_named(&dir.0, false).unwrap().is_empty());
         assert!(!mounts_under(&dir.0).contains(&dir.0.join("one").to_string_lossy().into_owned()));
         // The open file still holds a working namespace.
         assert_eq!(crate::Identity::of(ns.as_fd()).unwrap(), id);
@@ -264,8 +326,41 @@ mod tests {
         let dir = TempRunDir::new("failmount");
         let e = create_named_from(&dir.0, "half", Path::new("/proc/thread-self/ns/no-such-ns")).unwrap_err();
         assert_eq!(e, Error::sys(Errno::ENOENT, "mount", Subject::Path(dir.0.join("half"))));
-        assert!(list_named(&dir.0).unwrap().is_empty());
-        assert!(!mounts_under(&dir.0).contains(&dir.0.join("half").to_string_lossy().into_owned()));
+        assert!(list_named(&dir.0, false).unwrap().is_empty());
+        assert!(mounts_under(&dir.0).is_empty(), "the bind mount of the run dir this call made is undone too");
+    }
+
+    #[test]
+    fn a_stale_entry_is_not_listed_and_is_reclaimed_by_the_next_creation() {
+        let dir = TempRunDir::new("stale");
+        let ns = create_named(&dir.0, "live").unwrap();
+        // What a creation killed before its mount, or a deletion killed after its unmount, leaves.
+        std::fs::write(dir.0.join("stale"), b"").unwrap();
+        std::fs::write(dir.0.join("data"), b"not ours").unwrap();
+        assert_eq!(list_named(&dir.0, false).unwrap(), vec!["live".to_string()]);
+        assert_eq!(list_named(&dir.0, true).unwrap(), vec!["data".to_string(), "live".to_string(), "stale".to_string()]);
+
+        let reborn = create_named(&dir.0, "stale").unwrap();
+        assert_ne!(reborn.identity().unwrap(), ns.identity().unwrap());
+        assert_eq!(list_named(&dir.0, false).unwrap(), vec!["live".to_string(), "stale".to_string()]);
+        // A file with data is not a placeholder: the name stays taken.
+        assert_eq!(create_named(&dir.0, "data").unwrap_err().errno(), Some(Errno::EEXIST));
+
+        // A deletion that was killed after the unmount: the next deletion finishes it.
+        umount2(&dir.0.join("live"), MntFlags::MNT_DETACH).unwrap();
+        assert_eq!(list_named(&dir.0, false).unwrap(), vec!["stale".to_string()]);
+        delete_named(&dir.0, "live").unwrap();
+        delete_named(&dir.0, "stale").unwrap();
+        assert_eq!(list_named(&dir.0, true).unwrap(), vec!["data".to_string()]);
+        assert_eq!(mounts_under(&dir.0), vec![dir.0.to_string_lossy().into_owned()]);
+    }
+
+    #[test]
+    fn deleting_in_a_missing_run_dir_is_enoent_from_unlink() {
+        let dir = TempRunDir::new("nodir");
+        let e = delete_named(&dir.0, "x").unwrap_err();
+        assert_eq!(e, Error::sys(Errno::ENOENT, "unlink", Subject::Path(dir.0.join("x"))));
+        assert!(!dir.0.exists());
     }
 
     #[test]
@@ -280,7 +375,7 @@ mod tests {
 
     #[test]
     fn missing_run_dir_lists_nothing() {
-        assert!(list_named(Path::new("/nonexistent/netns-core")).unwrap().is_empty());
+        assert!(list_named(Path::new("/nonexistent/netns-core"), true).unwrap().is_empty());
     }
 
     #[test]

@@ -36,62 +36,81 @@ pub fn run_dir() -> PathBuf {
     }
 }
 
-/// The run directory, locked (`flock(2)`, `LOCK_EX`) and made a shared mount, as
-/// `ip netns add` does before it creates a namespace file. The lock is released on drop.
-pub(crate) struct PreparedRunDir {
-    _lock: Option<Flock<OwnedFd>>,
-}
-
-/// Creates the run directory if it is missing (mode 0755, not its parents, as ip does), takes
-/// an exclusive `flock` on it, and makes it a shared mount (`MS_SHARED | MS_REC`), bind-mounting
-/// it on itself first if it is not a mount point yet. Shared, an unmount of a namespace file in
-/// one mount namespace propagates to the others, so the namespace can be freed sooner.
+/// The run directory, held under an exclusive `flock(2)` on the directory itself until dropped.
 ///
-/// The lock keeps concurrent creators (threads of this process, other processes, `ip`) from
-/// stacking bind mounts of the directory on itself. As ip does, a failed `flock` is not fatal.
-pub(crate) fn prepare(dir: &Path) -> Result<PreparedRunDir> {
-    match mkdir(dir, Mode::from_bits_truncate(0o755)) {
-        Ok(()) | Err(Errno::EEXIST) => {}
-        Err(e) => return Err(Error::sys(e, "mkdir", Subject::Path(dir.into()))),
+/// Every creation and deletion of a named namespace in a run directory takes this lock, from any
+/// thread or process: it is what serialises them. `flock` locks belong to the open file
+/// description, so two threads of one process that each open the directory exclude each other
+/// too, and the kernel drops the lock when its holder dies, even by `SIGKILL`. `ip netns add`
+/// takes the same lock while it makes the directory shared.
+pub(crate) struct LockedRunDir {
+    _lock: Flock<OwnedFd>,
+    dir: PathBuf,
+    /// Whether this holder bind-mounted the directory on itself (see [`LockedRunDir::undo_bind`]).
+    bound: bool,
+}
+
+/// Opens `dir` and locks it (`LOCK_EX`, waiting for the holder). With `create`, a missing
+/// directory is made first (mode 0755, not its parents, as ip does). A missing directory
+/// without `create` fails with `ENOENT` from `open`.
+pub(crate) fn lock(dir: &Path, create: bool) -> Result<LockedRunDir> {
+    if create {
+        match mkdir(dir, Mode::from_bits_truncate(0o755)) {
+            Ok(()) | Err(Errno::EEXIST) => {}
+            Err(e) => return Err(Error::sys(e, "mkdir", Subject::Path(dir.into()))),
+        }
     }
-    let fd = open(dir, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+    let mut fd = open(dir, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|e| Error::sys(e, "open", Subject::Path(dir.into())))?;
-    let lock = lock_exclusive(fd);
-    make_shared(dir)?;
-    Ok(PreparedRunDir { _lock: lock })
-}
-
-fn lock_exclusive(mut fd: OwnedFd) -> Option<Flock<OwnedFd>> {
-    loop {
+    let lock = loop {
         match Flock::lock(fd, FlockArg::LockExclusive) {
-            Ok(lock) => return Some(lock),
+            Ok(lock) => break lock,
             Err((back, Errno::EINTR)) => fd = back,
-            Err(_) => return None,
+            Err((_, e)) => return Err(Error::sys(e, "flock", Subject::Path(dir.into()))),
+        }
+    };
+    Ok(LockedRunDir { _lock: lock, dir: dir.into(), bound: false })
+}
+
+impl LockedRunDir {
+    /// Makes the directory a shared mount (`MS_SHARED | MS_REC`), as `ip netns add` does.
+    /// Shared, an unmount of a namespace file in one mount namespace propagates to the others,
+    /// so the namespace can be freed sooner.
+    ///
+    /// A directory that is not a mount point yet is first bind-mounted on itself and made
+    /// private, so that it starts a peer group of its own: a bind mount of a shared mount (`/`
+    /// on systemd hosts) would otherwise be a peer of its source, and every namespace mounted in
+    /// the directory would then appear twice in the mount table. A failure undoes the bind.
+    pub(crate) fn make_shared(&mut self) -> Result<()> {
+        let dir = self.dir.clone();
+        let shared = MsFlags::MS_SHARED | MsFlags::MS_REC;
+        match remount(&dir, shared) {
+            // EINVAL: not a mount point yet.
+            Err(Error::Sys { errno: Errno::EINVAL, .. }) => {}
+            other => return other,
+        }
+        mount(Some(&dir), &dir, Some("none"), MsFlags::MS_BIND | MsFlags::MS_REC, None::<&OsStr>)
+            .map_err(|e| Error::sys(e, "mount", Subject::Path(dir.clone())))?;
+        self.bound = true;
+        let made = remount(&dir, MsFlags::MS_PRIVATE).and_then(|()| remount(&dir, shared));
+        if made.is_err() {
+            self.undo_bind();
+        }
+        made
+    }
+
+    /// Takes back the bind mount of the directory on itself if this holder made it, after a
+    /// creation failed: a failed call leaves no mount behind.
+    pub(crate) fn undo_bind(&mut self) {
+        if std::mem::take(&mut self.bound) {
+            let _ = umount2(&self.dir, MntFlags::MNT_DETACH);
         }
     }
 }
 
-/// `mount --make-rshared dir`, turning `dir` into a mount point first if it is not one.
-fn make_shared(dir: &Path) -> Result<()> {
-    let mut bound = false;
-    loop {
-        match mount(None::<&OsStr>, dir, Some("none"), MsFlags::MS_SHARED | MsFlags::MS_REC, None::<&OsStr>) {
-            Ok(()) => return Ok(()),
-            // EINVAL: not a mount point yet. Make it one, once.
-            Err(Errno::EINVAL) if !bound => {
-                mount(Some(dir), dir, Some("none"), MsFlags::MS_BIND | MsFlags::MS_REC, None::<&OsStr>)
-                    .map_err(|e| Error::sys(e, "mount", Subject::Path(dir.into())))?;
-                bound = true;
-            }
-            Err(e) => {
-                if bound {
-                    // Take back the bind mount this call made rather than leave it behind.
-                    let _ = umount2(dir, MntFlags::MNT_DETACH);
-                }
-                return Err(Error::sys(e, "mount", Subject::Path(dir.into())));
-            }
-        }
-    }
+/// Changes the propagation type of the mount at `dir` (`mount(2)` with no source).
+fn remount(dir: &Path, flags: MsFlags) -> Result<()> {
+    mount(None::<&OsStr>, dir, Some("none"), flags, None::<&OsStr>).map_err(|e| Error::sys(e, "mount", Subject::Path(dir.into())))
 }
 
 #[cfg(test)]
