@@ -29,6 +29,7 @@ import {
   NetNSReconnectError,
   NetNSSystemError,
   OutOfRangeError,
+  setSocketPoolSize,
 } from '../dist';
 import { openNS } from './helpers/handles';
 import { ip, makeNamedNS, openFdCount, threadNsInode, uniqueName, checkNoThreadLeftBehind } from './helpers/kernel';
@@ -291,6 +292,10 @@ test('the mark is set before the first packet: a fwmark rule to an unreachable r
 });
 
 test.serial('device: an http.get through ns.agent() bound to a veth reaches an ns.listen server in another namespace', async (t) => {
+  // Pool off: the failed connect below would otherwise use up (close) one of b's spare sockets,
+  // and the fd count is to show that the failed call leaves nothing open.
+  const poolSize = setSocketPoolSize(0);
+  t.teardown(() => setSocketPoolSize(poolSize));
   const { a, b, devA, devB, ipA, ipB } = vethPair(t);
   const server = b.listen(http.createServer((_q, r) => r.end(`hello ${_q.socket.remoteAddress}`)), { host: ipB, port: 0, device: devB });
   t.teardown(() => closeServer(server));

@@ -41,7 +41,8 @@ impl SocketPool {
     /// (`size` is clamped to [`SOCKET_POOL_MAX`]; 0: no spares, and any kept ones are closed).
     ///
     /// `ns` must be the namespace the pool was made for (`EINVAL` otherwise). On an error of the
-    /// set-up the socket is closed and the spares stay as they were.
+    /// set-up the socket is closed, and so are the spares made with it; a spare it came from is
+    /// gone (its options may have been changed).
     pub fn take(&mut self, ns: BorrowedFd<'_>, spec: &SocketSpec, size: usize) -> Result<OwnedFd> {
         if Identity::of(ns)? != self.ns {
             return Err(Error::sys(Errno::EINVAL, "setns", Subject::Fd(ns.as_raw_fd())));
@@ -49,17 +50,21 @@ impl SocketPool {
         let size = size.min(SOCKET_POOL_MAX);
         let spares = self.spares.entry((spec.family, spec.kind)).or_default();
         spares.truncate(size);
-        let fd = match spares.pop() {
-            Some(fd) => fd,
-            None => {
-                let _guard = NsGuard::enter(ns)?;
-                let fd = make_socket(spec.family, spec.kind)?;
-                // A spare that cannot be made (EMFILE, ENOBUFS) is not an error: fewer spares.
-                spares.extend((0..size).map_while(|_| make_socket(spec.family, spec.kind).ok()));
-                fd
-            }
+        if let Some(fd) = spares.pop() {
+            set_up(fd.as_fd(), spec)?;
+            return Ok(fd);
+        }
+        let (fd, made) = {
+            let _guard = NsGuard::enter(ns)?;
+            let fd = make_socket(spec.family, spec.kind)?;
+            // A spare that cannot be made (EMFILE, ENOBUFS) is not an error: fewer spares.
+            let made: Vec<OwnedFd> = (0..size).map_while(|_| make_socket(spec.family, spec.kind).ok()).collect();
+            (fd, made)
         };
+        // Spares are kept only when the call they were made for succeeds: a failed call leaves no
+        // fd behind that it made.
         set_up(fd.as_fd(), spec)?;
+        spares.extend(made);
         Ok(fd)
     }
 
@@ -171,6 +176,10 @@ mod tests {
         let here = crate::socket::socket_in(None, &spec).unwrap();
         assert_eq!(port_of(here.as_fd()), port);
         // The failed socket was closed, not returned to the spares.
+        assert_eq!(pool.spares(), 0);
+        // A failed call that had to switch keeps none of the spares it made.
+        let e = pool.take(target.as_fd(), &spec, 2).unwrap_err();
+        assert_eq!(e.errno(), Some(Errno::EADDRINUSE));
         assert_eq!(pool.spares(), 0);
         // Device and mark, applied outside the switch, are the target's (its own lo).
         spec.bind = None;
