@@ -7,7 +7,7 @@ let counter = 0;
 
 /** A named namespace made with `ip netns add` (loopback up), removed by `cleanup()`. */
 export function benchNamespace(): { name: string; path: string } {
-  const name = `nsbench${process.pid}x${++counter}`;
+  const name = `bn${process.pid}x${++counter}`;
   execFileSync('ip', ['netns', 'add', name]);
   names.add(name);
   execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
