@@ -11,7 +11,7 @@
 import { validateInteger } from './validate';
 
 /** The default number of spare sockets per handle and (family, kind). */
-export const DEFAULT_SOCKET_POOL_SIZE = 4;
+export const DEFAULT_SOCKET_POOL_SIZE = 8;
 /** The largest pool size (the native pool clamps to the same bound). */
 export const MAX_SOCKET_POOL_SIZE = 64;
 
