@@ -55,6 +55,9 @@ fn socket_once(target: &OwnedFd) -> nix::Result<()> {
     Ok(())
 }
 
+/// One timed operation on the target namespace.
+type Op<'a> = Box<dyn Fn(&OwnedFd) -> nix::Result<()> + 'a>;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let (Some(kind), Some(path), Some(iters)) = (args.get(1), args.get(2), args.get(3).and_then(|n| n.parse::<u32>().ok())) else {
@@ -71,7 +74,7 @@ fn main() -> ExitCode {
     let home_st = nix::sys::stat::fstat(home.as_fd()).expect("fstat of an open namespace fd");
     #[allow(clippy::unnecessary_cast)]
     let home_id = (home_st.st_dev as u64, home_st.st_ino as u64);
-    let op: Box<dyn Fn(&OwnedFd) -> nix::Result<()>> = match kind.as_str() {
+    let op: Op<'_> = match kind.as_str() {
         "do" => Box::new(do_once),
         "socket" => Box::new(socket_once),
         "do-cached" => Box::new(|t: &OwnedFd| do_cached(t, &home)),
