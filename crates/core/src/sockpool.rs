@@ -3,12 +3,13 @@
 //!
 //! A socket belongs for life to the namespace it was created in, and everything done to it later
 //! (`setsockopt(2)`, `bind(2)`, `listen(2)`, `connect(2)`) acts in that namespace, from whatever
-//! namespace the calling thread is in. So only `socket(2)` needs the switch: the pool makes
-//! `1 + size` plain sockets (close-on-exec, non-blocking, unbound, no option set) in one
-//! enter/leave, hands one out, and keeps the others per (family, kind) for the next calls, which
-//! then apply their options and bind outside any switch.
+//! namespace the calling thread is in. So only `socket(2)` needs the switch: from the second
+//! socket of a (family, kind) on, the pool makes `1 + size` plain sockets (close-on-exec,
+//! non-blocking, unbound, no option set) in one enter/leave, hands one out, and keeps the others
+//! for the next calls, which then apply their options and bind outside any switch. The first
+//! socket of each kind is made alone: a handle that makes one listening socket keeps no spares.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use nix::errno::Errno;
@@ -28,17 +29,19 @@ pub const SOCKET_POOL_MAX: usize = 64;
 pub struct SocketPool {
     ns: Identity,
     spares: HashMap<(Family, Kind), Vec<OwnedFd>>,
+    seen: HashSet<(Family, Kind)>,
 }
 
 impl SocketPool {
     /// An empty pool for the namespace behind `ns`; every later call must pass the same namespace.
     pub fn new(ns: BorrowedFd<'_>) -> Result<SocketPool> {
-        Ok(SocketPool { ns: Identity::of(ns)?, spares: HashMap::new() })
+        Ok(SocketPool { ns: Identity::of(ns)?, spares: HashMap::new(), seen: HashSet::new() })
     }
 
     /// A socket made in the pool's namespace and set up as `spec` says, from the spares when
-    /// there is one; otherwise one switch makes it and `size` spares of its family and kind
-    /// (`size` is clamped to [`SOCKET_POOL_MAX`]; 0: no spares, and any kept ones are closed).
+    /// there is one; otherwise one switch makes it, and, unless it is the first of its family
+    /// and kind, `size` spares of that family and kind (`size` is clamped to
+    /// [`SOCKET_POOL_MAX`]; 0: no spares, and any kept ones are closed).
     ///
     /// `ns` must be the namespace the pool was made for (`EINVAL` otherwise). On an error of the
     /// set-up the socket is closed, and so are the spares made with it; a spare it came from is
@@ -54,6 +57,7 @@ impl SocketPool {
             set_up(fd.as_fd(), spec)?;
             return Ok(fd);
         }
+        let size = if self.seen.insert((spec.family, spec.kind)) { 0 } else { size };
         let (fd, made) = {
             let _guard = NsGuard::enter(ns)?;
             let fd = make_socket(spec.family, spec.kind)?;
@@ -73,9 +77,10 @@ impl SocketPool {
         self.spares.values().map(Vec::len).sum()
     }
 
-    /// Closes every spare socket.
+    /// Closes every spare socket; the next socket of each kind is again made alone.
     pub fn clear(&mut self) {
         self.spares.clear();
+        self.seen.clear();
     }
 }
 
@@ -124,8 +129,10 @@ mod tests {
         let mut pool = SocketPool::new(target.as_fd()).unwrap();
         let spec = SocketSpec::new(Family::Inet, Kind::Stream);
         let first = pool.take(target.as_fd(), &spec, 3).unwrap();
+        assert_eq!(pool.spares(), 0, "the first socket of a kind is made alone");
+        let second = pool.take(target.as_fd(), &spec, 3).unwrap();
         assert_eq!(pool.spares(), 3);
-        let mut all = vec![first];
+        let mut all = vec![first, second];
         for left in (0..3).rev() {
             all.push(pool.take(target.as_fd(), &spec, 3).unwrap());
             assert_eq!(pool.spares(), left);
@@ -136,7 +143,9 @@ mod tests {
         }
         assert_eq!(NetNs::current().unwrap().identity().unwrap(), home);
         // Another kind has spares of its own.
-        pool.take(target.as_fd(), &SocketSpec::new(Family::Inet6, Kind::Datagram), 2).unwrap();
+        let udp6 = SocketSpec::new(Family::Inet6, Kind::Datagram);
+        pool.take(target.as_fd(), &udp6, 2).unwrap();
+        pool.take(target.as_fd(), &udp6, 2).unwrap();
         assert_eq!(pool.spares(), 2);
         pool.clear();
         assert_eq!(pool.spares(), 0);
@@ -147,6 +156,7 @@ mod tests {
         let target = unshared_netns();
         let mut pool = SocketPool::new(target.as_fd()).unwrap();
         let spec = SocketSpec::new(Family::Inet, Kind::Datagram);
+        pool.take(target.as_fd(), &spec, 5).unwrap();
         pool.take(target.as_fd(), &spec, 5).unwrap();
         assert_eq!(pool.spares(), 5);
         pool.take(target.as_fd(), &spec, 2).unwrap();
@@ -162,6 +172,7 @@ mod tests {
         let target = unshared_netns();
         let mut pool = SocketPool::new(target.as_fd()).unwrap();
         let mut spec = SocketSpec::new(Family::Inet, Kind::Stream);
+        pool.take(target.as_fd(), &spec, 2).unwrap();
         pool.take(target.as_fd(), &spec, 2).unwrap();
         // A port taken in the target is taken for a pooled socket bound from here, and free here.
         let mut listener = SocketSpec::new(Family::Inet, Kind::Stream);
