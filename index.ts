@@ -56,3 +56,4 @@ export {
 export { agent, httpsAgent, NetNSAgent, NetNSHttpsAgent, type NetNSAgentOptions, type NetNSHttpsAgentOptions } from './lib/agent';
 export { type LinkInfo } from './lib/links';
 export { isSupported } from './lib/native';
+export { setSocketPoolSize, socketPoolSize, DEFAULT_SOCKET_POOL_SIZE, MAX_SOCKET_POOL_SIZE } from './lib/socketpool';

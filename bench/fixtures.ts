@@ -7,7 +7,7 @@ let counter = 0;
 
 /** A named namespace made with `ip netns add` (loopback up), removed by `cleanup()`. */
 export function benchNamespace(): { name: string; path: string } {
-  const name = `nsbench${process.pid}x${++counter}`;
+  const name = `bn${process.pid}x${++counter}`;
   execFileSync('ip', ['netns', 'add', name]);
   names.add(name);
   execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
@@ -39,7 +39,7 @@ process.on('exit', cleanup);
 export const floorBinary = join(__dirname, '..', 'target', 'release', 'netns-floor');
 
 /** Runs the floor binary for one batch and returns its ns per operation. */
-export function floor(op: 'do' | 'socket', path: string, n: number): number {
+export function floor(op: 'do' | 'socket' | 'do-cached' | 'do-cached-checked', path: string, n: number): number {
   const out = execFileSync(floorBinary, [op, path, String(n)], { encoding: 'utf8' });
   return (JSON.parse(out) as { nsPerOp: number }).nsPerOp;
 }

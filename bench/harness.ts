@@ -7,7 +7,12 @@
 /** One contender: takes a batch size and returns the mean nanoseconds per operation. */
 export type Contender = { label: string; run: (n: number) => number | Promise<number> };
 
-/** A comparison: ours against a floor, with a target on the ratio ours/floor. */
+/** A peer library doing the same operation; `target`: ours must be at least this many times faster. */
+export interface Peer extends Contender {
+  target?: number;
+}
+
+/** A comparison: ours against a floor, with a target on the ratio ours/floor, and peers beside. */
 export interface Comparison {
   id: string;
   title: string;
@@ -18,7 +23,19 @@ export interface Comparison {
   /** `max`: ours/floor must be at most `target`; `min`: floor/ours must be at least `target`. */
   goal: 'max' | 'min';
   target: number;
+  /** Other libraries timed in the same rounds, on the same namespace and loop count. */
+  peers?: Peer[];
   note?: string;
+}
+
+/** What one peer measured, and how many times faster ours was (peer median / ours median). */
+export interface PeerResult {
+  label: string;
+  medianNs: number;
+  samples: number[];
+  speedup: number;
+  target?: number;
+  met: boolean;
 }
 
 /** What one comparison measured. */
@@ -32,6 +49,7 @@ export interface Result {
   goal: 'max' | 'min';
   target: number;
   met: boolean;
+  peers: PeerResult[];
   note?: string;
 }
 
@@ -56,24 +74,27 @@ export async function timeAsync(n: number, fn: () => Promise<void>): Promise<num
   return Number(process.hrtime.bigint() - start) / n;
 }
 
-/** Runs a comparison for `rounds` rounds, alternating which contender goes first. */
+/** Runs a comparison for `rounds` rounds, rotating which contender goes first. */
 export async function compare(c: Comparison, rounds: number): Promise<Result> {
-  await c.ours.run(Math.max(1, Math.floor(c.n / 10))); // warm up both
+  await c.ours.run(Math.max(1, Math.floor(c.n / 10))); // warm up ours and the floor
   await c.floor.run(Math.max(1, Math.floor(c.n / 10)));
-  const ours: number[] = [];
-  const floor: number[] = [];
+  const contenders: Contender[] = [c.ours, c.floor, ...(c.peers ?? [])];
+  const samples: number[][] = contenders.map(() => []);
   for (let r = 0; r < rounds; r++) {
-    if (r % 2 === 0) {
-      ours.push(await c.ours.run(c.n));
-      floor.push(await c.floor.run(c.n));
-    } else {
-      floor.push(await c.floor.run(c.n));
-      ours.push(await c.ours.run(c.n));
+    for (let k = 0; k < contenders.length; k++) {
+      const i = (k + r) % contenders.length;
+      samples[i].push(await contenders[i].run(c.n));
     }
   }
+  const [ours, floor] = samples;
   const o = median(ours);
   const f = median(floor);
   const ratio = c.goal === 'max' ? o / f : f / o;
+  const peers = (c.peers ?? []).map((p, i): PeerResult => {
+    const medianNs = median(samples[i + 2]);
+    const speedup = medianNs / o;
+    return { label: p.label, medianNs, samples: samples[i + 2], speedup, target: p.target, met: p.target === undefined || speedup >= p.target };
+  });
   return {
     id: c.id,
     title: c.title,
@@ -82,7 +103,8 @@ export async function compare(c: Comparison, rounds: number): Promise<Result> {
     ratio,
     goal: c.goal,
     target: c.target,
-    met: c.goal === 'max' ? ratio <= c.target : ratio >= c.target,
+    met: (c.goal === 'max' ? ratio <= c.target : ratio >= c.target) && peers.every((p) => p.met),
+    peers,
     note: c.note,
   };
 }
@@ -94,12 +116,23 @@ export function formatNs(ns: number): string {
   return `${(ns / 1_000_000).toFixed(2)} ms`;
 }
 
+/** One peer cell: its median, how many times faster ours was, and its target if it has one. */
+function peerCell(p: PeerResult): string {
+  const want = p.target === undefined ? '' : ` (target ≥ ${p.target}×, ${p.met ? 'met' : 'missed'})`;
+  return `${p.label}: ${formatNs(p.medianNs)}, ours ${p.speedup >= 10 ? p.speedup.toFixed(0) : p.speedup.toFixed(1)}× faster${want}`;
+}
+
 /** The results as a Markdown table. */
 export function toMarkdown(results: Result[]): string {
   const rows = results.map((r) => {
     const want = r.goal === 'max' ? `≤ ${r.target}` : `≥ ${r.target}×`;
     const got = r.goal === 'max' ? r.ratio.toFixed(2) : `${r.ratio.toFixed(1)}×`;
-    return `| ${r.id} | ${r.title} | ${r.ours.label}: ${formatNs(r.ours.medianNs)} | ${r.floor.label}: ${formatNs(r.floor.medianNs)} | ${got} | ${want} | ${r.met ? 'met' : 'missed'} |`;
+    const peers = r.peers.map(peerCell).join('<br>') || '–';
+    return `| ${r.id} | ${r.title} | ${r.ours.label}: ${formatNs(r.ours.medianNs)} | ${r.floor.label}: ${formatNs(r.floor.medianNs)} | ${got} | ${want} | ${r.met ? 'met' : 'missed'} | ${peers} |`;
   });
-  return ['| # | comparison | ours (median) | floor (median) | ratio | target | |', '| --- | --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
+  return [
+    '| # | comparison | ours (median) | floor (median) | ratio | target | | peers (median; ours/peer speed-up) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { compare, toMarkdown, type Comparison, type Result } from './harness';
 import { comparisons } from './comparisons';
 import { cleanup } from './fixtures';
+import { goPeer, pyroute2Peer } from './peers';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -30,8 +31,12 @@ async function main(): Promise<void> {
   const only = arg('--only');
   const results: Result[] = [];
   const extra: Record<string, unknown> = {};
+  const notes: string[] = [];
+  const go = goPeer(notes);
+  const py = pyroute2Peer(notes);
+  for (const note of notes) process.stderr.write(`bench: ${note}\n`);
   for (const make of comparisons) {
-    const made = await make({ quick, extra });
+    const made = await make({ quick, extra, go, py });
     for (const c of made as Comparison[]) {
       if (only && !only.split(',').includes(c.id)) continue;
       process.stderr.write(`bench ${c.id}: ${c.title} ...`);
@@ -44,7 +49,8 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const footer = `Measured ${date} on ${machine()}, ${rounds} rounds per row (median of the rounds).`;
   const facts = Object.entries(extra).map(([k, v]) => `- ${k}: ${v}`).join('\n');
-  const text = `${table}\n\n${footer}${facts ? `\n\n${facts}` : ''}\n`;
+  const notesText = notes.length ? `\n\n${notes.join(' ')}` : '';
+  const text = `${table}\n\n${footer}${notesText}${facts ? `\n\n${facts}` : ''}\n`;
   console.log(text);
   const jsonFile = arg('--json');
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ date, machine: machine(), rounds, results, extra }, null, 2));

@@ -13,6 +13,7 @@ import './exit';
 import { addAddress, addVeth, deleteLink, listLinks, setLinkUp, type LinkInfo } from './links';
 import { native } from './native';
 import { processMethods, workerInNs } from './procs';
+import { socketPoolSize } from './socketpool';
 import { connectIn, createSocketIn, listenIn, type ConnectOptions, type CreateSocketOptions, type ListenOptions } from './sockets';
 import { validateFunction, validatePath } from './validate';
 
@@ -36,7 +37,15 @@ function reportLeaked(): void {
   );
 }
 
-const finalizer = new FinalizationRegistry<{ fd: number; path: string }>(({ fd, path }) => {
+/** What a handle owns and its finalizer releases: the namespace fd and the pool of spare sockets. */
+interface Owned {
+  fd: number;
+  path: string;
+  pool?: InstanceType<typeof native.SocketPool>;
+}
+
+const finalizer = new FinalizationRegistry<Owned>(({ fd, path, pool }) => {
+  pool?.close();
   try {
     native.closeFd(fd);
   } catch {
@@ -75,7 +84,7 @@ export class NetNS {
   #path: string | undefined;
   #dev: number | undefined;
   #ino: number | undefined;
-  readonly #owned: boolean;
+  readonly #owned: Owned | undefined;
   #lend: (() => number) | undefined;
   #closed = false;
 
@@ -96,8 +105,8 @@ export class NetNS {
     this.#path = path;
     this.#dev = dev;
     this.#ino = ino;
-    this.#owned = owned;
-    if (owned) finalizer.register(this, { fd, path: path ?? `fd ${fd}` }, this);
+    this.#owned = owned ? { fd, path: path ?? `fd ${fd}` } : undefined;
+    if (this.#owned) finalizer.register(this, this.#owned, this);
   }
 
   static {
@@ -295,6 +304,17 @@ export class NetNS {
     return listLinks(this.#gate());
   }
 
+  /**
+   * A socket fd made in this namespace and set up as `spec` says, from the handle's pool of
+   * spares (lib/socketpool.ts); the caller owns it. A borrowed handle has no pool. @internal
+   */
+  _socketFd(spec: Parameters<typeof native.socketInNs>[1]): number {
+    const fd = this.#gate();
+    const owned = this.#owned;
+    if (!owned) return callNative(() => native.socketInNs(fd, spec));
+    return callNative(() => (owned.pool ??= new native.SocketPool(fd)).take(fd, spec, socketPoolSize()));
+  }
+
   /** Switches the calling thread into this namespace for good (`setns(2)`). Prefer `do()`. */
   set(): void {
     const fd = this.#gate();
@@ -330,12 +350,13 @@ export class NetNS {
     return workerInNs(this, filename, options);
   }
 
-  /** Closes the file descriptor. Calling it again does nothing. */
+  /** Closes the file descriptor and the spare sockets of the handle. Calling it again does nothing. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     if (!this.#owned) return;
     finalizer.unregister(this);
+    this.#owned.pool?.close();
     callNative(() => native.closeFd(this.#fd));
   }
 

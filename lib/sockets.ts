@@ -167,10 +167,9 @@ function nsFd(where: Where): number | null {
   return where === null ? null : where.fd;
 }
 
-/** Makes a socket fd in the namespace; the caller owns it. */
+/** Makes a socket fd in the namespace (from the handle's spares); the caller owns it. */
 function makeFd(where: Where, spec: NativeSpec): number {
-  const fd = nsFd(where);
-  return callNative(() => native.socketInNs(fd, spec));
+  return where === null ? callNative(() => native.socketInNs(null, spec)) : where._socketFd(spec);
 }
 
 function closeQuietly(fd: number): void {

@@ -92,3 +92,46 @@ pub fn socket_in_ns(env: &Env, ns_fd: Option<i32>, spec: SocketSpec) -> Result<i
     let fd = netns_core::socket_in(ns, &spec).map_err(|e| to_js(env, e))?;
     Ok(fd.into_raw_fd())
 }
+
+/// Spare sockets of one namespace handle: see `netns_core::SocketPool`. The facade makes one per
+/// open handle, on the first socket, and closes it when the handle closes or is collected.
+#[napi]
+pub struct SocketPool {
+    inner: Option<netns_core::SocketPool>,
+}
+
+#[napi]
+impl SocketPool {
+    /// An empty pool for the namespace behind `nsFd`.
+    #[napi(constructor)]
+    pub fn new(env: Env, ns_fd: i32) -> Result<SocketPool> {
+        let pool = netns_core::SocketPool::new(borrow_fd(ns_fd)?).map_err(|e| to_js(&env, e))?;
+        Ok(SocketPool { inner: Some(pool) })
+    }
+
+    /// A socket made in the namespace behind `nsFd` (the pool's) and set up as `spec` says: a
+    /// spare when there is one, else one switch makes it and `size` spares. The caller owns the
+    /// returned fd (close-on-exec, non-blocking). A closed pool makes the socket without spares.
+    #[napi]
+    pub fn take(&mut self, env: Env, ns_fd: i32, spec: SocketSpec, size: u32) -> Result<i32> {
+        let ns = borrow_fd(ns_fd)?;
+        let spec = to_core(spec)?;
+        let fd = match self.inner.as_mut() {
+            Some(pool) => pool.take(ns, &spec, size as usize),
+            None => netns_core::socket_in(Some(ns), &spec),
+        };
+        Ok(fd.map_err(|e| to_js(&env, e))?.into_raw_fd())
+    }
+
+    /// How many spare sockets the pool holds now.
+    #[napi]
+    pub fn spares(&self) -> u32 {
+        self.inner.as_ref().map_or(0, |p| p.spares() as u32)
+    }
+
+    /// Closes every spare socket and the pool; calling it again does nothing.
+    #[napi]
+    pub fn close(&mut self) {
+        self.inner = None;
+    }
+}

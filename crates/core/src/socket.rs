@@ -19,7 +19,7 @@ use crate::mark::{bind_to_device, set_mark};
 use crate::switch::NsGuard;
 
 /// The address family of a new socket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
     /// `AF_INET`: IPv4.
     Inet,
@@ -30,7 +30,7 @@ pub enum Family {
 }
 
 /// The type of a new socket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// `SOCK_STREAM`: TCP, or a unix stream socket.
     Stream,
@@ -148,7 +148,9 @@ pub fn socket_in(ns: Option<BorrowedFd<'_>>, spec: &SocketSpec) -> Result<OwnedF
     Ok(fd)
 }
 
-fn make_socket(family: Family, kind: Kind) -> Result<OwnedFd> {
+/// A new socket of `family` and `kind` in the calling thread's namespace, close-on-exec and
+/// non-blocking, with no option set (`socket(2)`).
+pub(crate) fn make_socket(family: Family, kind: Kind) -> Result<OwnedFd> {
     let domain = match family {
         Family::Inet => AddressFamily::Inet,
         Family::Inet6 => AddressFamily::Inet6,
@@ -162,7 +164,10 @@ fn make_socket(family: Family, kind: Kind) -> Result<OwnedFd> {
         .map_err(|e| Error::sys(e, "socket", Subject::None))
 }
 
-fn set_up(fd: BorrowedFd<'_>, spec: &SocketSpec) -> Result<()> {
+/// Applies `spec`'s options, bind, listen and unix connect to `fd`. Every step acts on the
+/// socket's own namespace, whatever namespace the calling thread is in: `SO_BINDTODEVICE` looks the
+/// device up there, `bind(2)` checks addresses there, abstract unix names are looked up there.
+pub(crate) fn set_up(fd: BorrowedFd<'_>, spec: &SocketSpec) -> Result<()> {
     let opt_err = |e| Error::sys(e, "setsockopt", Subject::Fd(fd.as_raw_fd()));
     if let Some(mark) = spec.mark {
         set_mark(fd, mark)?;
