@@ -40,17 +40,11 @@ export {
   getNSFromThread,
   type RunDirOptions,
 } from './lib/lifecycle';
-export {
-  connect,
-  listen,
-  createSocket,
-  createSocketFd,
-  type ConnectOptions,
-  type ListenOptions,
-  type CreateSocketOptions,
-  type SocketFdSpec,
-  type SocketSteering,
-} from './lib/sockets';
+export { type SocketSteering } from './lib/sockets/common';
+export { connect, type ConnectOptions } from './lib/sockets/connect';
+export { listen, type ListenOptions } from './lib/sockets/listen';
+export { createSocket, type CreateSocketOptions } from './lib/sockets/udp';
+export { createSocketFd, type SocketFdSpec } from './lib/sockets/fd';
 export { agent, httpsAgent, NetNSAgent, NetNSHttpsAgent, type NetNSAgentOptions, type NetNSHttpsAgentOptions } from './lib/agent';
 export { type LinkInfo } from './lib/links';
 export { isSupported } from './lib/native';

@@ -4,8 +4,8 @@ import * as https from 'node:https';
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 
-import type { NetNS } from './netns';
-import { connectIn, type SocketSteering } from './sockets';
+import type { SocketSteering, Where } from './sockets/common';
+import { connectIn } from './sockets/connect';
 import { validateDeviceName, validateObject, validateUint32 } from './validate';
 
 /** Options of `ns.agent()`: those of `http.Agent` plus `mark` and `device` for every connection. */
@@ -56,8 +56,8 @@ function connectOrReport(connect: () => net.Socket, callback?: CreateCallback): 
 
 /** An `http.Agent` whose connections are made inside a namespace (`null`: the calling thread's). */
 export class NetNSAgent extends http.Agent {
-  readonly #where: NetNS | null;
-  constructor(where: NetNS | null, options?: NetNSAgentOptions) {
+  readonly #where: Where;
+  constructor(where: Where, options?: NetNSAgentOptions) {
     validateAgentOptions(options);
     super(options);
     this.#where = where;
@@ -74,8 +74,8 @@ export class NetNSAgent extends http.Agent {
 
 /** An `https.Agent` whose TLS connections run over sockets made inside a namespace. */
 export class NetNSHttpsAgent extends https.Agent {
-  readonly #where: NetNS | null;
-  constructor(where: NetNS | null, options?: NetNSHttpsAgentOptions) {
+  readonly #where: Where;
+  constructor(where: Where, options?: NetNSHttpsAgentOptions) {
     validateAgentOptions(options);
     super(options);
     this.#where = where;

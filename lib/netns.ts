@@ -11,7 +11,9 @@ import { callNative, fromNative, NetNSAsyncCallbackError, NetNSClosedError, Inva
 import { addAddress, addVeth, deleteLink, listLinks, setLinkUp, type LinkInfo } from './links';
 import { native } from './native';
 import { processMethods, workerInNs } from './procs';
-import { connectIn, createSocketIn, listenIn, type ConnectOptions, type CreateSocketOptions, type ListenOptions } from './sockets';
+import { connectIn, type ConnectOptions } from './sockets/connect';
+import { listenIn, type ListenOptions } from './sockets/listen';
+import { createSocketIn, type CreateSocketOptions } from './sockets/udp';
 import { validateFunction, validatePath } from './validate';
 
 /** What the native layer returns for an open namespace file. */
