@@ -71,18 +71,20 @@ const CONNECT_OPTIONS: ReadonlySet<string> = new Set([
 ]);
 /**
  * The sockets `connect` returns: connected once, from inside their namespace. A second
- * `connect()` throws `NetNSReconnectError` instead of letting Node make a new socket in the
+ * `connect()` destroys the socket and throws `NetNSReconnectError` instead of letting Node make a new socket in the
  * calling thread's namespace. (A subclass, not a patched instance: patching each socket costs
  * every later property access on it, measured at about 5% of a loopback round trip.)
  */
-class NetNSSocket extends net.Socket {
+export class NetNSSocket extends net.Socket {
+  /** Destroys the socket (no fd stays open, `'close'` follows) and throws `NetNSReconnectError`. */
   override connect(): never {
+    this.destroy();
     throw new NetNSReconnectError();
   }
 }
 
-/** The options of `new net.Socket()` that `connect` passes through. */
-function socketOptions(options: ConnectOptions): net.SocketConstructorOpts & Record<string, unknown> {
+/** The options of `new net.Socket()` that `connect` passes through. @internal */
+export function socketOptions(options: ConnectOptions): net.SocketConstructorOpts & Record<string, unknown> {
   const picked: Record<string, unknown> = {};
   for (const key of ['allowHalfOpen', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'signal', 'onread'] as const) {
     if (options[key] !== undefined) picked[key] = options[key];
@@ -90,8 +92,8 @@ function socketOptions(options: ConnectOptions): net.SocketConstructorOpts & Rec
   return picked;
 }
 
-/** Checked connect options, with defaults. */
-interface ConnectPlan {
+/** Checked connect options, with defaults. @internal */
+export interface ConnectPlan {
   options: ConnectOptions;
   path?: string;
   host: string;
@@ -100,7 +102,11 @@ interface ConnectPlan {
   localPort?: number;
 }
 
-function planConnect(options: unknown, strict: boolean): ConnectPlan {
+/**
+ * Checks connect options and fills in defaults. `strict` refuses unknown options.
+ * @internal
+ */
+export function planConnect(options: unknown, strict: boolean): ConnectPlan {
   validateObject(options, 'options');
   if (strict) validateKnownOptions(options, CONNECT_OPTIONS, 'options', 'ns.connect()');
   const o = options as ConnectOptions;
@@ -143,9 +149,28 @@ export function connectIn(where: Where, options: unknown, connectListener?: () =
   const plan = planConnect(options, strict);
   if (connectListener !== undefined) validateFunction(connectListener, 'connectListener');
   const o = plan.options;
-  const steering = { mark: o.mark ?? undefined, device: o.device ?? undefined };
-  if (plan.path !== undefined) return connectUnix(where, plan.path, o, steering, connectListener);
+  if (plan.path !== undefined) return connectUnix(where, plan.path, o, steeringOf(o), connectListener);
+  // The socket object first: its constructor checks options (signal, keepAliveInitialDelay, ...)
+  // before any fd exists.
+  const socket = new NetNSSocket(socketOptions(o));
+  startTcp(where, socket, plan, connectListener);
+  return socket;
+}
 
+function steeringOf(o: SocketSteering): SocketSteering {
+  return { mark: o.mark ?? undefined, device: o.device ?? undefined };
+}
+
+/**
+ * Starts the TCP connect of a planned, not yet connected `socket` from inside `where`. An IP:
+ * the fd is made now, so that its errors throw here. A hostname: Node resolves it in this
+ * namespace, and the fd is made inside `where` with the family of the answer. On a throw the
+ * socket is destroyed and no fd is left.
+ * @internal
+ */
+export function startTcp(where: Where, socket: net.Socket, plan: ConnectPlan, connectListener?: () => void): void {
+  const o = plan.options;
+  const steering = steeringOf(o);
   const tcpOptions: net.TcpNetConnectOpts = {
     host: plan.host,
     port: plan.port,
@@ -156,12 +181,7 @@ export function connectIn(where: Where, options: unknown, connectListener?: () =
   if (plan.localPort !== undefined) tcpOptions.localPort = plan.localPort;
   if (o.hints !== undefined) tcpOptions.hints = o.hints;
 
-  // An IP: make the fd now, so that its errors throw here. A hostname: Node resolves it in this
-  // namespace, and the fd is made inside `where` with the family of the answer.
-  // The socket object first: its constructor checks options (signal, keepAliveInitialDelay, ...)
-  // before any fd exists.
   const isIP = net.isIP(plan.host) !== 0;
-  const socket = new NetNSSocket(socketOptions(o));
   let fd = -1;
   if (isIP) {
     try {
@@ -183,9 +203,15 @@ export function connectIn(where: Where, options: unknown, connectListener?: () =
   }
   // connect() made the socket's (still empty) handle and defers the connect to the next tick:
   // give the handle our fd now, so Node connects it instead of making a socket of its own.
-  if (isIP) openInHandle(socket, fd);
+  if (isIP) {
+    try {
+      openInHandle(socket, fd);
+    } catch (e) {
+      socket.destroy();
+      throw e;
+    }
+  }
   if (o.timeout) socket.setTimeout(o.timeout);
-  return socket;
 }
 
 interface HandleWithOpen {
