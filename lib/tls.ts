@@ -15,7 +15,11 @@ import { pickConnectOptions } from './sockets/pick';
 import { validateFunction, validateObject } from './validate';
 
 /** The options of `ns.tlsConnect()`: those of `tls.connect()` (except `socket`) plus `mark` and `device`. */
-export type TlsConnectOptions = Omit<tls.ConnectionOptions, 'socket'> & SocketSteering;
+export type TlsConnectOptions = Omit<tls.ConnectionOptions, 'socket'> &
+  SocketSteering & {
+    /** An `AbortSignal` that destroys the TLS socket (and the socket under it). */
+    signal?: AbortSignal;
+  };
 
 /** The connect options that make the socket under TLS (`timeout` and `signal` go to the TLS socket). */
 const TCP_KEYS = [
