@@ -79,6 +79,11 @@ test('ns.socket(): the second connect() destroys the socket and throws', async (
   await new Promise<void>((resolve) => socket.connect(port, '127.0.0.1', resolve));
   t.throws(() => socket.connect(port, '127.0.0.1'), { instanceOf: NetNSReconnectError });
   t.true(socket.destroyed);
+  // The same for a live socket of ns.connect(): refused and destroyed, its fd closed at once.
+  const live = ns.connect({ host: '127.0.0.1', port });
+  await new Promise((resolve) => live.once('connect', resolve));
+  t.throws(() => live.connect(port, '127.0.0.1'), { instanceOf: NetNSReconnectError });
+  t.true(live.destroyed);
   t.throws(() => ns.socket({ fd: 3 } as never), { code: 'ERR_INVALID_ARG_VALUE' });
   t.throws(() => ns.socket().connect('/tmp/x.sock'), { code: 'ERR_INVALID_ARG_VALUE' });
 });
