@@ -42,17 +42,16 @@ export {
   type ListNetNSOptions,
   type RunDirOptions,
 } from './lib/lifecycle';
-export {
-  connect,
-  listen,
-  createSocket,
-  createSocketFd,
-  type ConnectOptions,
-  type ListenOptions,
-  type CreateSocketOptions,
-  type SocketFdSpec,
-  type SocketSteering,
-} from './lib/sockets';
+export { type SocketSteering } from './lib/sockets/common';
+export { connect, type ConnectOptions } from './lib/sockets/connect';
+export { listen, type ListenOptions } from './lib/sockets/listen';
+export { createSocket, type CreateSocketOptions } from './lib/sockets/udp';
+export { createSocketFd, type SocketFdSpec } from './lib/sockets/fd';
+export { socket, NetNSUnconnectedSocket, type UnconnectedSocketOptions } from './lib/sockets/unconnected';
+export { createConnection } from './lib/create-connection';
+export { tlsConnect, type TlsConnectOptions } from './lib/tls';
+export { http2Connect, type Http2ConnectOptions } from './lib/http2';
+export { dispatcher, type DispatcherOptions } from './lib/dispatcher';
 export { agent, httpsAgent, NetNSAgent, NetNSHttpsAgent, type NetNSAgentOptions, type NetNSHttpsAgentOptions } from './lib/agent';
 export { type LinkInfo } from './lib/links';
 export { isSupported } from './lib/native';

@@ -3,7 +3,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import { once } from 'node:events';
 import { closeSync, readdirSync } from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
+
+import { Agent } from 'undici';
 
 import { createNetNS, createSocketFd, deleteNetNS, getNS, setSocketPoolSize, type NetNS } from '../dist';
 import { formatNs, median, timeAsync, timeSync, type Comparison, type Peer } from './harness';
@@ -371,4 +374,35 @@ const scale: Maker = async ({ quick, extra }) => {
 };
 
 /** The comparisons, in order. */
-export const comparisons: Maker[] = [doAgainstRust, socketAgainstRust, roundTripsAgainstNode, lifecycleAgainstIp, spawnAgainstNode, scale];
+/** 7. Global `fetch` through `ns.dispatcher()` against `fetch` with undici's default `Agent`, keep-alive, to an equivalent server. */
+const fetchAgainstUndici: Maker = async ({ quick }) => {
+  const ns = opened(getNS(benchNamespace().path));
+  const answer = (_q: http.IncomingMessage, r: http.ServerResponse) => r.end('x');
+  const nsServer = ns.listen(http.createServer(answer), { host: '127.0.0.1', port: 0 });
+  const hostServer = http.createServer(answer).listen(0, '127.0.0.1');
+  const [nsPort, hostPort] = await Promise.all([listening(nsServer), listening(hostServer)]);
+  const ours = ns.dispatcher();
+  const theirs = new Agent();
+  onCleanup(() => {
+    void ours.close();
+    void theirs.close();
+    nsServer.close();
+    hostServer.close();
+  });
+  const get = async (url: string, dispatcher: Agent) => {
+    await (await fetch(url, { dispatcher } as RequestInit)).text();
+  };
+  return [
+    {
+      id: '7',
+      title: '`fetch` through `ns.dispatcher()` vs `fetch` with undici\'s `Agent`, keep-alive',
+      ours: { label: 'ns.dispatcher', run: (k) => timeAsync(k, () => get(`http://127.0.0.1:${nsPort}/`, ours)) },
+      floor: { label: 'undici Agent', run: (k) => timeAsync(k, () => get(`http://127.0.0.1:${hostPort}/`, theirs)) },
+      n: quick ? 200 : 1_000,
+      goal: 'max',
+      target: 1.1,
+    },
+  ];
+};
+
+export const comparisons: Maker[] = [doAgainstRust, socketAgainstRust, roundTripsAgainstNode, lifecycleAgainstIp, spawnAgainstNode, scale, fetchAgainstUndici];

@@ -7,12 +7,15 @@
  */
 import * as http from 'node:http';
 import type * as https from 'node:https';
-import type * as net from 'node:net';
+import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 
 import { validateNetNSOrNull } from './brand';
 import type { NetNS } from './netns';
-import { connectIn, type SocketSteering } from './sockets';
+import type { SocketSteering, Where } from './sockets/common';
+import { connectIn } from './sockets/connect';
+import { connectAnyIn } from './sockets/fallback';
+import { AGENT_CONNECT_KEYS, pickConnectOptions } from './sockets/pick';
 import { validateDeviceName, validateObject, validateUint32 } from './validate';
 
 /** Options of `ns.agent()`: those of `http.Agent` plus `mark` and `device` for every connection. */
@@ -22,17 +25,7 @@ export type NetNSHttpsAgentOptions = https.AgentOptions & SocketSteering;
 
 /** The request options an agent hands to `createConnection`, as far as a TCP or unix connect needs them. */
 function connectOptions(options: Record<string, unknown>): Record<string, unknown> {
-  const picked: Record<string, unknown> = {};
-  for (const key of [
-    'host', 'port', 'family', 'hints', 'lookup', 'localAddress', 'localPort', 'timeout', 'noDelay', 'keepAlive',
-    'keepAliveInitialDelay', 'mark', 'device',
-  ]) {
-    if (options[key] !== undefined && options[key] !== null) picked[key] = options[key];
-  }
-  // The agent puts `socketPath` into `path`; the URL's path never reaches createConnection.
-  const path = options.socketPath ?? options.path;
-  if (typeof path === 'string') picked.path = path;
-  return picked;
+  return pickConnectOptions(options, AGENT_CONNECT_KEYS);
 }
 
 function validateAgentOptions(options: unknown): void {
@@ -51,7 +44,7 @@ type CreateCallback = (err: Error | null, stream: Duplex) => void;
  * the request's `'error'` event instead of a throw from `http.get` or from an agent's 'close'
  * handler) and no socket is returned. Without a callback, it throws.
  */
-function connectOrReport(connect: () => net.Socket, callback?: CreateCallback): net.Socket | undefined {
+function connectOrReport(connect: () => net.Socket | undefined, callback?: CreateCallback): net.Socket | undefined {
   try {
     return connect();
   } catch (e) {
@@ -92,13 +85,29 @@ function linkHttpsAgent(): void {
   httpsLinked = true;
 }
 
+/** Whether the request goes to a hostname (a lookup, which may answer several addresses). */
+function needsLookup(options: Record<string, unknown>): boolean {
+  const host = options.host;
+  return typeof host === 'string' && net.isIP(host) === 0 && options.socketPath == null && typeof options.path !== 'string';
+}
+
+/**
+ * Connects for an agent: to a hostname, with every address of the answer in turn, and the
+ * socket handed to `callback` once connected; to an IP or a unix path, the socket is returned.
+ */
+function connectFor(where: Where, options: Record<string, unknown>, callback?: CreateCallback): net.Socket | undefined {
+  if (typeof callback !== 'function' || !needsLookup(options)) return connectIn(where, options, undefined, false);
+  connectAnyIn(where, options, (err, socket) => callback(err, socket as Duplex));
+  return undefined;
+}
+
 /** An `http.Agent` whose connections are made inside a namespace (`null`: the calling thread's). */
 export class NetNSAgent extends http.Agent {
-  readonly #where: NetNS | null;
+  readonly #where: Where;
   constructor(where: NetNS | null, options?: NetNSAgentOptions) {
     validateAgent(where, options);
     super(options);
-    this.#where = where;
+    this.#where = where as Where;
   }
 
   /**
@@ -106,26 +115,41 @@ export class NetNSAgent extends http.Agent {
    * (a closed handle, `ENODEV`) goes to the request as its `'error'`, as Node's own agent does.
    */
   override createConnection(options: Record<string, unknown>, callback?: CreateCallback): net.Socket | undefined {
-    return connectOrReport(() => connectIn(this.#where, connectOptions(options), undefined, false), callback);
+    return connectOrReport(() => connectFor(this.#where, connectOptions(options), callback), callback);
   }
 }
 
 /** An `https.Agent` whose TLS connections run over sockets made inside a namespace. */
 export class NetNSHttpsAgent extends (http.Agent as unknown as typeof https.Agent) {
-  readonly #where: NetNS | null;
+  readonly #where: Where;
   constructor(where: NetNS | null, options?: NetNSHttpsAgentOptions) {
     validateAgent(where, options);
     linkHttpsAgent();
     super(options);
-    this.#where = where;
+    this.#where = where as Where;
   }
 
   /** Connects from inside the agent's namespace, then lets `https.Agent` start TLS over that socket. */
   override createConnection(options: Record<string, unknown>, callback?: CreateCallback): net.Socket | undefined {
     return connectOrReport(() => {
-      const socket = connectIn(this.#where, connectOptions(options), undefined, false);
       type Create = (options: Record<string, unknown>) => net.Socket;
-      return (httpsModule().Agent.prototype as unknown as { createConnection: Create }).createConnection.call(this, { ...options, socket });
+      const overTls = (socket: net.Socket): net.Socket =>
+        (httpsModule().Agent.prototype as unknown as { createConnection: Create }).createConnection.call(this, { ...options, socket });
+      if (typeof callback !== 'function' || !needsLookup(options)) {
+        return overTls(connectIn(this.#where, connectOptions(options), undefined, false));
+      }
+      connectAnyIn(this.#where, connectOptions(options), (err, socket) => {
+        if (err || !socket) return callback(err, undefined as unknown as Duplex);
+        let tlsSocket: net.Socket;
+        try {
+          tlsSocket = overTls(socket);
+        } catch (e) {
+          socket.destroy();
+          return callback(e as Error, undefined as unknown as Duplex);
+        }
+        return callback(null, tlsSocket);
+      });
+      return undefined;
     }, callback);
   }
 }

@@ -1,9 +1,12 @@
 /** `NetNS`: one handle over one open namespace file, and the functions that open one. */
 import type * as childProcess from 'node:child_process';
 import type * as dgram from 'node:dgram';
+import type * as http2 from 'node:http2';
 import type * as net from 'node:net';
+import type * as tls from 'node:tls';
 import { inspect } from 'node:util';
 import type { Worker, WorkerOptions } from 'node:worker_threads';
+import type * as Undici from 'undici';
 
 import { NetNSAgent, NetNSHttpsAgent, type NetNSAgentOptions, type NetNSHttpsAgentOptions } from './agent';
 import { CLONE_NEWNET } from './constants';
@@ -14,8 +17,15 @@ import { addAddress, addVeth, deleteLink, listLinks, setLinkUp, type LinkInfo } 
 import { native } from './native';
 import { processMethods, workerInNs } from './procs';
 import { socketPoolSize } from './socketpool';
-import { connectIn, createSocketIn, listenIn, type ConnectOptions, type CreateSocketOptions, type ListenOptions } from './sockets';
+import { connectIn, type ConnectOptions } from './sockets/connect';
+import { listenIn, type ListenOptions } from './sockets/listen';
+import { createSocketIn, type CreateSocketOptions } from './sockets/udp';
 import { validateFunction, validatePath } from './validate';
+import { createConnectionIn, type createConnection } from './create-connection';
+import { dispatcherIn, type DispatcherOptions } from './dispatcher';
+import { http2ConnectIn, type Http2ConnectOptions } from './http2';
+import { unconnectedSocketIn, type NetNSUnconnectedSocket, type UnconnectedSocketOptions } from './sockets/unconnected';
+import { tlsConnectIn, type TlsConnectOptions } from './tls';
 
 /** What the native layer returns for an open namespace file. */
 interface NsFile {
@@ -87,6 +97,8 @@ export class NetNS {
   readonly #owned: Owned | undefined;
   #lend: (() => number) | undefined;
   #closed = false;
+  #createConnection: typeof createConnection | undefined;
+  #tlsConnect: ((options: TlsConnectOptions, secureConnectListener?: () => void) => tls.TLSSocket) | undefined;
 
   private constructor(
     token: symbol,
@@ -266,6 +278,69 @@ export class NetNS {
   httpsAgent(options?: NetNSHttpsAgentOptions): NetNSHttpsAgent {
     this.#gate();
     return new NetNSHttpsAgent(this, options);
+  }
+
+  /**
+   * `net.createConnection()` from inside this namespace, for libraries that take a
+   * `createConnection` function (`http.request`, `ws`): its argument forms, `mark` and `device`,
+   * and unknown options ignored as `net` does. Bound to the handle: pass `ns.createConnection`
+   * as it is. A second `connect()` on the socket throws `NetNSReconnectError`.
+   */
+  get createConnection(): typeof createConnection {
+    this.#gate();
+    this.#createConnection ??= ((...args: unknown[]) => {
+      this.#gate();
+      return createConnectionIn(this, args);
+    }) as typeof createConnection;
+    return this.#createConnection;
+  }
+
+  /**
+   * `tls.connect()` over a TCP (or unix) socket made inside this namespace: every `tls.connect`
+   * option, plus `mark` and `device`; unknown options are ignored. Bound to the handle, so it
+   * can be a `createConnection` for `wss:` (`ws`).
+   */
+  get tlsConnect(): (options: TlsConnectOptions, secureConnectListener?: () => void) => tls.TLSSocket {
+    this.#gate();
+    this.#tlsConnect ??= (options, secureConnectListener) => {
+      this.#gate();
+      return tlsConnectIn(this, options, secureConnectListener);
+    };
+    return this.#tlsConnect;
+  }
+
+  /**
+   * An unconnected `net.Socket` whose first `connect()` (TCP) makes its fd inside this namespace,
+   * for clients that connect a stream themselves (`pg`'s `stream` option). A second `connect()`
+   * destroys it and throws `NetNSReconnectError`.
+   */
+  socket(options?: UnconnectedSocketOptions): NetNSUnconnectedSocket {
+    this.#gate();
+    return unconnectedSocketIn(this, options);
+  }
+
+  /**
+   * An undici `Agent` whose connections (plain and TLS) are made inside this namespace: pass it
+   * as `fetch(url, { dispatcher })` (Node's global fetch or undici's), to undici's `request`, or
+   * to `setGlobalDispatcher`. undici's Agent options apply (keep-alive, pipelining,
+   * `connectTimeout`, `connect: { ca, ... }`), plus `mark` and `device`.
+   */
+  dispatcher(options?: DispatcherOptions): Undici.Agent {
+    this.#gate();
+    return dispatcherIn(this, options);
+  }
+
+  /**
+   * `http2.connect()` with the session socket made inside this namespace: `http://` is h2c,
+   * `https://` is TLS with ALPN `h2` (every TLS option applies), plus `mark` and `device`.
+   */
+  http2Connect(
+    authority: string | URL,
+    options?: Http2ConnectOptions,
+    listener?: (session: http2.ClientHttp2Session, socket: net.Socket | tls.TLSSocket) => void,
+  ): http2.ClientHttp2Session {
+    this.#gate();
+    return http2ConnectIn(this, authority, options, listener);
   }
 
   /**

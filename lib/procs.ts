@@ -10,8 +10,18 @@
 import * as childProcess from 'node:child_process';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
-import type { NetNS } from './netns';
 import { validateObject, validateString, validateStringOrURL } from './validate';
+
+/**
+ * The part of a namespace handle this module needs: the gated fd and `do()`. `NetNS` is one;
+ * this module never imports it.
+ */
+export interface NamespaceRunner {
+  /** The open namespace fd; throws if the handle is closed. */
+  readonly fd: number;
+  /** Runs `fn` synchronously with the calling thread inside the namespace. */
+  do<T>(fn: () => T): T;
+}
 
 /** The `child_process` functions `NetNS` mirrors, by method name, with the name of their first argument. */
 const processFunctions = {
@@ -32,7 +42,7 @@ export type ProcessMethodName = keyof typeof processFunctions;
  * gate and a check of the first argument. Node validates the rest itself before it forks, and
  * `do()` switches the thread back when it throws.
  */
-function callInNs(ns: NetNS, name: ProcessMethodName, args: unknown[]): unknown {
+function callInNs(ns: NamespaceRunner, name: ProcessMethodName, args: unknown[]): unknown {
   void ns.fd; // The gate: a closed handle throws ERR_NETNS_CLOSED before anything else.
   const [fn, firstArg] = processFunctions[name] as readonly [(...a: unknown[]) => unknown, string];
   if (name === 'fork') validateStringOrURL(args[0], firstArg);
@@ -48,7 +58,7 @@ function callInNs(ns: NetNS, name: ProcessMethodName, args: unknown[]): unknown 
 export const processMethods: PropertyDescriptorMap = Object.fromEntries(
   (Object.keys(processFunctions) as ProcessMethodName[]).map((name) => {
     const method = {
-      [name](this: NetNS, ...args: unknown[]): unknown {
+      [name](this: NamespaceRunner, ...args: unknown[]): unknown {
         return callInNs(this, name, args);
       },
     }[name];
@@ -60,7 +70,7 @@ export const processMethods: PropertyDescriptorMap = Object.fromEntries(
  * Starts a `worker_threads` Worker whose thread is inside `ns` from its first line.
  * @internal
  */
-export function workerInNs(ns: NetNS, filename: unknown, options?: unknown): Worker {
+export function workerInNs(ns: NamespaceRunner, filename: unknown, options?: unknown): Worker {
   void ns.fd; // The gate: ERR_NETNS_CLOSED before anything else.
   validateStringOrURL(filename, 'filename');
   if (options !== undefined) validateObject(options, 'options');
