@@ -28,7 +28,8 @@ export {
   OutOfRangeError,
   NetNSInvalidNameError,
 } from './lib/errors';
-export { NetNS, getNS, getCurrentNS, withNetNSPath } from './lib/netns';
+export { NetNS, getNS, getCurrentNS, withNetNSPath, type NetNSPromises } from './lib/netns';
+export { type NetNSLookupOptions, type LookupAddress, type LookupCallback, type LookupOrder } from './lib/lookup';
 export { gettid, setns, isNSorErr } from './lib/raw';
 export { setMark, getMark, bindToDevice, type SocketTarget } from './lib/mark';
 export {

@@ -51,7 +51,7 @@ export function createNetNS(name?: string, options?: RunDirOptions): NetNS {
   if (name !== undefined) validateNetNSName(name, 'name');
   const runDir = runDirOf(options);
   if (name === undefined) return NetNS._fromFile(callNative(() => native.createNetns()));
-  return NetNS._fromFile(callNative(() => native.createNetns(name, runDir)));
+  return NetNS._fromFile(callNative(() => native.createNetns(name, runDir)), name);
 }
 
 /**
@@ -75,7 +75,7 @@ export function listNetNS(options?: RunDirOptions): string[] {
 export function getNSFromName(name: string, options?: RunDirOptions): NetNS {
   validateNetNSName(name, 'name');
   const runDir = runDirOf(options);
-  return getNS(callNative(() => native.namedNsPath(name, runDir)));
+  return NetNS._fromFile(callNative(() => native.openNs(native.namedNsPath(name, runDir))), name);
 }
 
 /** Opens the network namespace of process `pid` (`/proc/<pid>/ns/net`). */

@@ -2,12 +2,14 @@
 import type * as childProcess from 'node:child_process';
 import type * as dgram from 'node:dgram';
 import type * as net from 'node:net';
+import { resolve as resolvePath } from 'node:path';
 import { inspect } from 'node:util';
 import type { Worker, WorkerOptions } from 'node:worker_threads';
 
 import { NetNSAgent, NetNSHttpsAgent, type NetNSAgentOptions, type NetNSHttpsAgentOptions } from './agent';
 import { CLONE_NEWNET } from './constants';
 import { callNative, fromNative, NetNSAsyncCallbackError, NetNSClosedError, InvalidArgTypeError } from './errors';
+import { lookupAt, lookupPromiseAt, type LookupAddress, type LookupCallback, type LookupPlace, type NetNSLookupOptions } from './lookup';
 import { addAddress, addVeth, deleteLink, listLinks, setLinkUp, type LinkInfo } from './links';
 import { native } from './native';
 import { processMethods, workerInNs } from './procs';
@@ -20,6 +22,13 @@ interface NsFile {
   dev: number;
   ino: number;
   path: string;
+}
+
+/** `ns.promises`: `dns.promises.lookup` inside the namespace. */
+export interface NetNSPromises {
+  /** `dns.promises.lookup()` inside the namespace. */
+  lookup(hostname: string, options: NetNSLookupOptions & { all: true }): Promise<LookupAddress[]>;
+  lookup(hostname: string, options?: number | NetNSLookupOptions): Promise<LookupAddress>;
 }
 
 /** Handles that were garbage-collected without close(): closed at once, reported once per turn. */
@@ -67,11 +76,15 @@ export class NetNS {
   #path: string | undefined;
   #dev: number | undefined;
   #ino: number | undefined;
+  readonly #name: string | undefined;
+  #etcDir: string | undefined;
   readonly #owned: boolean;
   #closed = false;
 
-  private constructor(fd: number, path: string | undefined, dev: number | undefined, ino: number | undefined, owned: boolean) {
+  private constructor(fd: number, path: string | undefined, dev: number | undefined, ino: number | undefined, owned: boolean, name?: string) {
     this.#fd = fd;
+    this.#name = name;
+    this.#etcDir = name === undefined ? undefined : native.netnsEtcDir(name);
     this.#path = path;
     this.#dev = dev;
     this.#ino = ino;
@@ -80,8 +93,8 @@ export class NetNS {
   }
 
   /** Wraps a namespace file the native layer opened; the handle owns its fd. @internal */
-  static _fromFile(file: NsFile): NetNS {
-    return new NetNS(file.fd, file.path, file.dev, file.ino, true);
+  static _fromFile(file: NsFile, name?: string): NetNS {
+    return new NetNS(file.fd, file.path, file.dev, file.ino, true, name);
   }
 
   /** A handle over an fd someone else owns and closes, valid until `_release()`. @internal */
@@ -133,6 +146,53 @@ export class NetNS {
     this.#gate();
     if (this.#dev === undefined) this.#identity();
     return this.#dev as number;
+  }
+
+  /**
+   * The name of a named namespace, for handles from `createNetNS(name)` and `getNSFromName(name)`;
+   * `undefined` for the others.
+   */
+  get name(): string | undefined {
+    return this.#name;
+  }
+
+  /**
+   * The directory whose files replace `/etc`'s when this handle resolves names (`lookup()`, and
+   * the sockets of `connect()`, `listen()`, `createSocket()`, `agent()`), as `ip netns exec`
+   * replaces them: `/etc/netns/<name>` for a named namespace, `undefined` (the host's `/etc`)
+   * otherwise. Set it to give any handle such a directory, or `undefined` for none.
+   */
+  get etcDir(): string | undefined {
+    this.#gate();
+    return this.#etcDir;
+  }
+
+  set etcDir(dir: string | undefined) {
+    this.#gate();
+    if (dir !== undefined) validatePath(dir, 'etcDir');
+    this.#etcDir = dir === undefined ? undefined : resolvePath(dir);
+  }
+
+  #place = (): LookupPlace => ({ fd: this.#gate(), etcDir: this.#etcDir });
+
+  /**
+   * `dns.lookup()` inside this namespace: the same arguments and results, with the files of
+   * `etcDir` over `/etc`'s and the queries sent from inside, as under `ip netns exec`. It runs
+   * on a native thread of the package: no Node or libuv-pool thread changes namespace.
+   */
+  lookup(hostname: string, callback: LookupCallback): object;
+  lookup(hostname: string, options: number | NetNSLookupOptions, callback: LookupCallback): object;
+  lookup(hostname: string, options: unknown, callback?: unknown): object {
+    return lookupAt(this.#place, hostname, options, callback);
+  }
+
+  /** The promise forms of this namespace's lookups, as `dns.promises` has them. */
+  get promises(): NetNSPromises {
+    this.#gate();
+    const place = this.#place;
+    return {
+      lookup: ((hostname: string, options?: unknown) => lookupPromiseAt(place, hostname, options)) as NetNSPromises['lookup'],
+    };
   }
 
   /** Whether `close()` has been called. */

@@ -16,5 +16,6 @@ mod link;
 mod mark;
 mod ns;
 mod pool;
+mod resolve;
 mod socket;
 mod switch;

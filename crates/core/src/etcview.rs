@@ -1,0 +1,148 @@
+//! A thread's own view of `/etc`, as `ip netns exec` gives a command: every file of
+//! `/etc/netns/<name>/` bind-mounted over the file of the same name in `/etc`.
+//!
+//! The view is private to the calling thread: it first unshares its file-system attributes and
+//! its mount namespace (`unshare(2)` with `CLONE_FS | CLONE_NEWNS`), and makes `/` a recursive
+//! slave so that nothing it mounts propagates back. The rest of the process keeps its `/etc`.
+//! Call it only on a thread of the package's own, which ends when its work is done.
+
+use std::ffi::OsString;
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::{open, OFlag};
+use nix::mount::{mount, MsFlags};
+use nix::sched::{unshare, CloneFlags};
+use nix::sys::stat::Mode;
+
+use crate::error::{Error, Result, Subject};
+
+/// Where `ip netns exec` looks for the files of a named namespace.
+pub const ETC_NETNS_DIR: &str = "/etc/netns";
+
+/// The files of `/etc/netns/<name>` for the named namespace `name`.
+pub fn netns_etc_dir(name: &str) -> PathBuf {
+    Path::new(ETC_NETNS_DIR).join(name)
+}
+
+/// What an etc directory holds, to tell when a view made from it has gone stale: the name and
+/// (dev, inode) of every entry. Editing a file in place keeps it; replacing one (a rename, as
+/// most editors do), adding or removing one changes it.
+pub type Fingerprint = Vec<(OsString, u64, u64)>;
+
+/// The [`Fingerprint`] of `dir`; empty when it does not exist.
+pub fn fingerprint(dir: &Path) -> Fingerprint {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut seen: Fingerprint = entries
+        .flatten()
+        .filter_map(|e| {
+            let meta = std::fs::metadata(e.path()).ok()?;
+            Some((e.file_name(), meta.dev(), meta.ino()))
+        })
+        .collect();
+    seen.sort();
+    seen
+}
+
+/// The calling thread with its own `/etc` view of one directory, refreshed when it changes.
+#[derive(Debug)]
+pub struct EtcView {
+    dir: PathBuf,
+    seen: Fingerprint,
+    /// The mount namespace the thread started in, to start over from when the view is refreshed.
+    origin: Option<OwnedFd>,
+}
+
+impl EtcView {
+    /// Gives the calling thread a private `/etc` with the files of `dir` bound over their
+    /// namesakes. A `dir` that does not exist (or is empty) changes nothing, as with `ip netns
+    /// exec`; a file of `dir` with no namesake in `/etc` is skipped, as `ip` skips it.
+    pub fn enter(dir: &Path) -> Result<EtcView> {
+        let mut view = EtcView { dir: dir.to_path_buf(), seen: Vec::new(), origin: None };
+        view.refresh()?;
+        Ok(view)
+    }
+
+    /// Makes the view again if the directory changed since it was made; a no-op otherwise.
+    pub fn refresh(&mut self) -> Result<()> {
+        let now = fingerprint(&self.dir);
+        if now == self.seen && (self.origin.is_some() || now.is_empty()) {
+            return Ok(());
+        }
+        if self.origin.is_none() {
+            if now.is_empty() {
+                return Ok(());
+            }
+            self.origin = Some(open_mount_ns()?);
+            unshare(CloneFlags::CLONE_FS).map_err(|e| Error::sys(e, "unshare", Subject::None))?;
+        } else if let Some(origin) = &self.origin {
+            // Back to the process's mounts, then a fresh private copy.
+            nix::sched::setns(origin, CloneFlags::CLONE_NEWNS)
+                .map_err(|e| Error::sys(e, "setns", Subject::Path("/proc/thread-self/ns/mnt".into())))?;
+        }
+        unshare(CloneFlags::CLONE_NEWNS).map_err(|e| Error::sys(e, "unshare", Subject::None))?;
+        mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_SLAVE, None::<&str>)
+            .map_err(|e| Error::sys(e, "mount", Subject::Path("/".into())))?;
+        for (name, _, _) in &now {
+            let source = self.dir.join(name);
+            let target = Path::new("/etc").join(name);
+            // As `ip netns exec`: a file that cannot be bound (no namesake in /etc) is skipped.
+            let _ = mount(Some(&source), &target, None::<&str>, MsFlags::MS_BIND, None::<&str>);
+        }
+        self.seen = now;
+        Ok(())
+    }
+
+    /// The directory whose files the view shows.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+fn open_mount_ns() -> Result<OwnedFd> {
+    let path = "/proc/thread-self/ns/mnt";
+    open(path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(|e| Error::sys(e, "open", Subject::Path(path.into())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mount_ns() -> PathBuf {
+        std::fs::read_link("/proc/thread-self/ns/mnt").unwrap()
+    }
+
+    #[test]
+    fn a_thread_sees_the_dir_and_the_process_does_not() {
+        let dir = PathBuf::from(format!("/tmp/netns-core-etcview-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("hosts"), "10.9.8.7 only-in-view\n").unwrap();
+        let before = std::fs::read_to_string("/etc/hosts").unwrap();
+        let host_mnt = mount_ns();
+        let d = dir.clone();
+        let (inside, thread_mnt) = std::thread::spawn(move || {
+            let _view = EtcView::enter(&d).unwrap();
+            (std::fs::read_to_string("/etc/hosts").unwrap(), mount_ns())
+        })
+        .join()
+        .unwrap();
+        assert!(inside.contains("only-in-view"));
+        assert_ne!(thread_mnt, host_mnt);
+        assert_eq!(std::fs::read_to_string("/etc/hosts").unwrap(), before);
+        assert_eq!(mount_ns(), host_mnt);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_dir_changes_nothing() {
+        let host_mnt = mount_ns();
+        let same = std::thread::spawn(move || {
+            let _view = EtcView::enter(Path::new("/nonexistent/netns-core")).unwrap();
+            mount_ns()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(same, host_mnt);
+    }
+}
