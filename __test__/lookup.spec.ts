@@ -10,8 +10,8 @@ import test from 'ava';
 
 import { createNetNS, getNSFromName, type NetNS } from '../dist';
 import { native } from '../dist/lib/native';
-import { makeEtcNS, startZone } from './helpers/etcns';
-import { checkNoThreadLeftBehind, openFdCount } from './helpers/kernel';
+import { checkNoThreadLeftAfterResolvers, makeEtcNS, startZone, waitForResolversToEnd } from './helpers/etcns';
+import { openFdCount } from './helpers/kernel';
 
 const mountNs = (tid: string | number) => readlinkSync(`/proc/self/task/${tid}/ns/mnt`);
 const netNs = (tid: string | number) => readlinkSync(`/proc/self/task/${tid}/ns/net`);
@@ -39,10 +39,6 @@ function assertNodeThreadsHome(t: { deepEqual: (a: unknown, b: unknown, m?: stri
     }
   });
   t.deepEqual(strays, [], 'Node or libuv threads in another network or mount namespace');
-}
-
-async function waitForResolversToEnd(): Promise<void> {
-  for (let i = 0; i < 100 && native.resolverThreads() > 0; i += 1) await new Promise((r) => setTimeout(r, 100));
 }
 
 function open(t: { teardown: (f: () => void) => void }, name: string): NetNS {
@@ -169,5 +165,4 @@ test.serial('no fd or thread is left after 10,000 lookups, once the resolver thr
   t.is(readdirSync('/proc/self/task').length, threads);
 });
 
-test.after.always('the resolver threads end when idle', waitForResolversToEnd);
-checkNoThreadLeftBehind(test);
+checkNoThreadLeftAfterResolvers(test);

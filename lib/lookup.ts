@@ -11,6 +11,7 @@ import { getSystemErrorMap } from 'node:util';
 
 import { callNative, InvalidArgTypeError, InvalidArgValueError, NetNSSystemError } from './errors';
 import { native } from './native';
+import type { NetNS } from './netns';
 import { validateBoolean, validateFunction } from './validate';
 
 /** Where a lookup runs: a namespace fd and the directory whose files replace `/etc`'s. */
@@ -215,4 +216,22 @@ export function lookupPromiseAt(place: () => LookupPlace, hostname: unknown, opt
     if (found.length === 0) throw lookupError('EAI_NODATA', host);
     return found[0];
   });
+}
+
+/**
+ * The lookup a socket made in `where` uses for a hostname unless given one: the namespace's own
+ * (`ns.lookup`), or Node's `dns.lookup` for the calling thread's namespace (`null`). A lookup
+ * that throws (a handle closed meanwhile) reports through the callback, so that the error
+ * becomes the socket's `'error'` event.
+ * @internal
+ */
+export function defaultLookup(where: NetNS | null): net.LookupFunction {
+  if (where === null) return dns.lookup as net.LookupFunction;
+  return (hostname, options, callback) => {
+    try {
+      where.lookup(hostname, options as NetNSLookupOptions, callback as LookupCallback);
+    } catch (e) {
+      process.nextTick(callback, e as NodeJS.ErrnoException);
+    }
+  };
 }

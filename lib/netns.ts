@@ -249,8 +249,8 @@ export class NetNS {
 
   /**
    * Opens a TCP (or unix) connection from inside this namespace: `net.connect()`'s options plus
-   * `mark` and `device`, set before the first packet. A hostname is resolved in the calling
-   * thread's namespace. A failed connect is an `'error'` event; `connect()` on the returned
+   * `mark` and `device`, set before the first packet. A hostname is resolved inside this
+   * namespace by `lookup()` unless a `lookup` option is given (`dns.lookup` gives the old way). A failed connect is an `'error'` event; `connect()` on the returned
    * socket throws `NetNSReconnectError`.
    */
   connect(options: ConnectOptions, connectListener?: () => void): net.Socket {

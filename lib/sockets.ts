@@ -6,11 +6,11 @@
  */
 import cluster from 'node:cluster';
 import * as dgram from 'node:dgram';
-import * as dns from 'node:dns';
 import { rmSync } from 'node:fs';
 import * as net from 'node:net';
 
 import { callNative, InvalidArgTypeError, InvalidArgValueError, NetNSError, NetNSReconnectError, NetNSSystemError } from './errors';
+import { defaultLookup } from './lookup';
 import { dgramHandle } from './mark';
 import { native } from './native';
 import type { NetNS } from './netns';
@@ -44,13 +44,13 @@ export type LookupFunction = net.LookupFunction;
 export interface ConnectOptions extends SocketSteering {
   /** The TCP port to connect to. */
   port?: number | string;
-  /** An IP address or a hostname (resolved in the calling thread's namespace), default `'localhost'`. */
+  /** An IP address or a hostname (resolved inside the namespace by `ns.lookup`), default `'localhost'`. */
   host?: string;
   /** The address family of a hostname lookup: 0 (any), 4 or 6. */
   family?: number;
   /** `dns.lookup` hints. */
   hints?: number;
-  /** The lookup function for a hostname, default `dns.lookup`. */
+  /** The lookup function for a hostname: default `ns.lookup` (`dns.lookup` for top-level `connect`). */
   lookup?: LookupFunction;
   /** The local address to bind to before connecting. */
   localAddress?: string;
@@ -81,7 +81,7 @@ export interface ListenOptions extends SocketSteering {
   /** The port, default 0 (the kernel picks one: read it from `server.address().port`). */
   port?: number | string;
   /**
-   * An IP address or a hostname (resolved in the calling thread's namespace). Default: `::`
+   * An IP address or a hostname (resolved inside the namespace by `ns.lookup`). Default: `::`
    * (dual-stack) if IPv6 works in the namespace, else `0.0.0.0`.
    */
   host?: string;
@@ -307,7 +307,7 @@ export function connectIn(where: Where, options: unknown, connectListener?: () =
       throw e;
     }
   }
-  if (!isIP) tcpOptions.lookup = hookLookup(where, socket, o.lookup ?? (dns.lookup as LookupFunction), steering);
+  if (!isIP) tcpOptions.lookup = hookLookup(where, socket, o.lookup ?? defaultLookup(where), steering);
   const connect = net.Socket.prototype.connect as (options: net.SocketConnectOpts, listener?: () => void) => net.Socket;
   try {
     connect.call(socket, tcpOptions, connectListener);
@@ -476,10 +476,11 @@ export function listenIn<S extends net.Server>(where: Where, server: S, options:
     const fd = makeFd(where, { ...base, family, address: o.host, ...(family === 'ipv6' ? { v6Only } : {}) });
     return adopt(server, fd, backlog, listeningListener);
   }
-  // A hostname: resolved in the calling thread's namespace, as `server.listen()` would; the
-  // socket is made when the answer comes, and a failure is the server's 'error' event.
+  // A hostname: resolved in `where` (ns.lookup), or in the calling thread's namespace for
+  // `listen()`; the socket is made when the answer comes, and a failure is the server's 'error' event.
   nsFd(where);
-  dns.lookup(o.host, (err, address) => {
+  defaultLookup(where)(o.host, {}, (err, found) => {
+    const address = found as string;
     if (err) {
       server.emit('error', err);
       return;
@@ -544,7 +545,8 @@ export function createSocketIn(where: Where, options: unknown, messageListener?:
   validateOptional(o.sendBufferSize, bufferSize, 'options.sendBufferSize');
   if (o.recvBufferSize !== undefined) dgramOptions.recvBufferSize = o.recvBufferSize;
   if (o.sendBufferSize !== undefined) dgramOptions.sendBufferSize = o.sendBufferSize;
-  if (o.lookup !== undefined) dgramOptions.lookup = o.lookup;
+  // Hostnames given to send() resolve in `where` unless a lookup is given.
+  if (o.lookup !== undefined || where !== null) dgramOptions.lookup = o.lookup ?? (defaultLookup(where) as dgram.SocketOptions['lookup']);
   if (o.signal !== undefined) dgramOptions.signal = o.signal;
   // Node checks the other options here, before any fd exists.
   const socket = dgram.createSocket(dgramOptions, messageListener);
