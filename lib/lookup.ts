@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import { domainToASCII } from 'node:url';
 import { getSystemErrorMap } from 'node:util';
 
-import { callNative, InvalidArgTypeError, InvalidArgValueError, NetNSSystemError } from './errors';
+import { callNative, InvalidArgTypeError, InvalidArgValueError, NetNSClosedError, NetNSSystemError } from './errors';
 import { native } from './native';
 import type { NetNS } from './netns';
 import { validateBoolean, validateFunction } from './validate';
@@ -221,8 +221,8 @@ export function lookupPromiseAt(place: () => LookupPlace, hostname: unknown, opt
 /**
  * The lookup a socket made in `where` uses for a hostname unless given one: the namespace's own
  * (`ns.lookup`), or Node's `dns.lookup` for the calling thread's namespace (`null`). A lookup
- * that throws (a handle closed meanwhile) reports through the callback, so that the error
- * becomes the socket's `'error'` event.
+ * on a handle closed meanwhile reports `ERR_NETNS_CLOSED` through the callback, so that it
+ * becomes the socket's `'error'` event; bad arguments throw, as `dns.lookup` throws them.
  * @internal
  */
 export function defaultLookup(where: NetNS | null): net.LookupFunction {
@@ -231,7 +231,9 @@ export function defaultLookup(where: NetNS | null): net.LookupFunction {
     try {
       where.lookup(hostname, options as NetNSLookupOptions, callback as LookupCallback);
     } catch (e) {
-      process.nextTick(callback, e as NodeJS.ErrnoException);
+      // Bad arguments throw, as dns.lookup throws them; a handle closed meanwhile is an 'error'.
+      if (!(e instanceof NetNSClosedError)) throw e;
+      process.nextTick(callback, e as unknown as NodeJS.ErrnoException);
     }
   };
 }
