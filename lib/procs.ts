@@ -10,6 +10,7 @@
 import * as childProcess from 'node:child_process';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
+import { withChildView } from './childview';
 import type { NetNS } from './netns';
 import { validateObject, validateString, validateStringOrURL } from './validate';
 
@@ -37,7 +38,8 @@ function callInNs(ns: NetNS, name: ProcessMethodName, args: unknown[]): unknown 
   const [fn, firstArg] = processFunctions[name] as readonly [(...a: unknown[]) => unknown, string];
   if (name === 'fork') validateStringOrURL(args[0], firstArg);
   else validateString(args[0], firstArg);
-  return ns.do(() => fn(...args));
+  const call = withChildView(ns, name, args);
+  return ns.do(() => fn(...call));
 }
 
 /**
