@@ -329,7 +329,11 @@ export class NetNS {
     callNative(() => native.setns(fd, CLONE_NEWNET));
   }
 
-  /** `child_process.spawn`, with the child started in this namespace (lib/procs.ts). */
+  /**
+   * `child_process.spawn`, with the child started in this namespace (lib/procs.ts). In the options
+   * of every child method, `netnsView: true` also gives the child this namespace's `etcDir` files
+   * over `/etc` and its `/sys`, as `ip netns exec` does (lib/childview.ts).
+   */
   declare spawn: typeof childProcess.spawn;
   /** `child_process.exec`, with the shell started in this namespace. */
   declare exec: typeof childProcess.exec;
@@ -352,7 +356,7 @@ export class NetNS {
    * Starts a `worker_threads` Worker whose thread is inside this namespace from its first line:
    * every socket it creates, server it starts and child it spawns lives here. The main thread
    * stays where it was, and so does the libuv thread pool the worker shares with it (`dns.lookup`,
-   * async `fs`): resolve names with a `dns.Resolver` created and used in the worker, or use addresses.
+   * async `fs`): resolve names with `lookup()` (or a `dns.Resolver` created and used in the worker).
    */
   worker(filename: string | URL, options?: WorkerOptions): Worker {
     return workerInNs(this, filename, options);
