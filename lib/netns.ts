@@ -13,6 +13,7 @@ import { lookupAt, lookupPromiseAt, type LookupAddress, type LookupCallback, typ
 import { addAddress, addVeth, deleteLink, listLinks, setLinkUp, type LinkInfo } from './links';
 import { native } from './native';
 import { processMethods, workerInNs } from './procs';
+import { NetNSResolver } from './resolver';
 import { connectIn, createSocketIn, listenIn, type ConnectOptions, type CreateSocketOptions, type ListenOptions } from './sockets';
 import { validateFunction, validatePath } from './validate';
 
@@ -79,6 +80,7 @@ export class NetNS {
   readonly #name: string | undefined;
   #etcDir: string | undefined;
   readonly #owned: boolean;
+  readonly #resolvers = new Set<NetNSResolver>();
   #closed = false;
 
   private constructor(fd: number, path: string | undefined, dev: number | undefined, ino: number | undefined, owned: boolean, name?: string) {
@@ -193,6 +195,19 @@ export class NetNS {
     return {
       lookup: ((hostname: string, options?: unknown) => lookupPromiseAt(place, hostname, options)) as NetNSPromises['lookup'],
     };
+  }
+
+  /**
+   * A `dns.promises.Resolver` (`resolve4`, `resolve6`, `resolveSrv`, `resolveTxt`, `resolve`,
+   * `reverse`, `getServers`, `setServers`, `cancel`) whose queries are sent from inside this
+   * namespace, to the `nameserver`s of its `resolv.conf` (`etcDir`'s, else /etc's). Its worker
+   * thread starts at the first query and ends with `close()` or when this handle closes.
+   */
+  resolver(): NetNSResolver {
+    this.#gate();
+    const r = new NetNSResolver(this);
+    this.#resolvers.add(r);
+    return r;
   }
 
   /** Whether `close()` has been called. */
@@ -366,6 +381,8 @@ export class NetNS {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const r of this.#resolvers) r.close();
+    this.#resolvers.clear();
     if (!this.#owned) return;
     finalizer.unregister(this);
     callNative(() => native.closeFd(this.#fd));
