@@ -6,6 +6,9 @@
  * the namespace by the calling thread, so the new sysfs shows the namespace's links. Only the
  * child's mount namespace changes; nothing of the parent's.
  */
+import { resolve as resolvePath } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
 import type { NetNS } from './netns';
 import { validateBoolean } from './validate';
 
@@ -61,4 +64,36 @@ export function withChildView(ns: NetNS, name: string, args: unknown[]): unknown
     out[0] = program;
   }
   return out;
+}
+
+/** The file of the native binding loader, for the first line of a worker with the view. */
+const NATIVE_MODULE = require.resolve('./native');
+
+/** The code that loads a worker's script: `require` for CommonJS, `import()` for ES modules and URLs. */
+function loader(filename: string | URL): string {
+  if (filename instanceof URL) {
+    if (filename.protocol === 'file:' && !/\.(mjs|mts)$/.test(filename.pathname)) {
+      return `require(${JSON.stringify(fileURLToPath(filename))});`;
+    }
+    return `import(${JSON.stringify(filename.href)});`;
+  }
+  const path = resolvePath(filename);
+  return /\.mjs$/.test(path) ? `import(${JSON.stringify(pathToFileURL(path).href)});` : `require(${JSON.stringify(path)});`;
+}
+
+/**
+ * The arguments of `new Worker` for a worker with `netnsView: true`: its thread first enters the
+ * view of `etcDir` (a mount namespace of its own, the files over /etc, a new /sys), then loads
+ * the script. Other options are returned unchanged (without `netnsView`).
+ * @internal
+ */
+export function workerWithView(etcDir: string | undefined, filename: string | URL, options: Record<string, unknown> | undefined): [string | URL, Record<string, unknown> | undefined] {
+  if (options === undefined || !('netnsView' in options)) return [filename, options];
+  const { netnsView, ...rest } = options;
+  if (netnsView === undefined) return [filename, options];
+  validateBoolean(netnsView, 'options.netnsView');
+  if (!netnsView) return [filename, rest];
+  const enter = `require(${JSON.stringify(NATIVE_MODULE)}).native.enterNetnsView(${JSON.stringify(etcDir ?? null)});\n`;
+  const body = rest.eval === true ? String(filename) : loader(filename);
+  return [enter + body, { ...rest, eval: true }];
 }

@@ -10,7 +10,7 @@
 import * as childProcess from 'node:child_process';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
-import { withChildView } from './childview';
+import { withChildView, workerWithView } from './childview';
 import type { NetNS } from './netns';
 import { validateObject, validateString, validateStringOrURL } from './validate';
 
@@ -66,5 +66,6 @@ export function workerInNs(ns: NetNS, filename: unknown, options?: unknown): Wor
   void ns.fd; // The gate: ERR_NETNS_CLOSED before anything else.
   validateStringOrURL(filename, 'filename');
   if (options !== undefined) validateObject(options, 'options');
-  return ns.do(() => new Worker(filename, options as WorkerOptions | undefined));
+  const [file, opts] = workerWithView(ns.etcDir, filename, options as Record<string, unknown> | undefined);
+  return ns.do(() => new Worker(file, opts as WorkerOptions | undefined));
 }

@@ -95,3 +95,11 @@ pub fn netns_etc_dir(env: &Env, name: String) -> Result<String> {
     Ok(netns_core::netns_etc_dir(&name).to_string_lossy().into_owned())
 }
 
+
+/// Gives the calling worker thread the view `ip netns exec` gives a command: a mount namespace of
+/// its own with the files of `etcDir` over `/etc`'s and a `/sys` of its network namespace. Refused
+/// (`EPERM`) on the process's main thread, which must never unshare its file-system attributes.
+#[napi]
+pub fn enter_netns_view(env: &Env, etc_dir: Option<String>) -> Result<()> {
+    netns_core::enter_netns_view(etc_dir.as_deref().map(std::path::Path::new)).map_err(|e| to_js(env, e))
+}

@@ -12,7 +12,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use nix::fcntl::{open, OFlag};
-use nix::mount::{mount, MsFlags};
+use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sched::{unshare, CloneFlags};
 use nix::sys::stat::Mode;
 
@@ -81,15 +81,8 @@ impl EtcView {
             nix::sched::setns(origin, CloneFlags::CLONE_NEWNS)
                 .map_err(|e| Error::sys(e, "setns", Subject::Path("/proc/thread-self/ns/mnt".into())))?;
         }
-        unshare(CloneFlags::CLONE_NEWNS).map_err(|e| Error::sys(e, "unshare", Subject::None))?;
-        mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_SLAVE, None::<&str>)
-            .map_err(|e| Error::sys(e, "mount", Subject::Path("/".into())))?;
-        for (name, _, _) in &now {
-            let source = self.dir.join(name);
-            let target = Path::new("/etc").join(name);
-            // As `ip netns exec`: a file that cannot be bound (no namesake in /etc) is skipped.
-            let _ = mount(Some(&source), &target, None::<&str>, MsFlags::MS_BIND, None::<&str>);
-        }
+        private_mounts(CloneFlags::CLONE_NEWNS)?;
+        bind_over_etc(&self.dir, &now);
         self.seen = now;
         Ok(())
     }
@@ -98,6 +91,40 @@ impl EtcView {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+}
+
+/// Gives the calling thread a mount namespace of its own (`unshare(2)` with `flags`, which holds
+/// `CLONE_NEWNS`) in which `/` is a recursive slave: nothing mounted there propagates back.
+fn private_mounts(flags: CloneFlags) -> Result<()> {
+    unshare(flags).map_err(|e| Error::sys(e, "unshare", Subject::None))?;
+    mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_SLAVE, None::<&str>)
+        .map_err(|e| Error::sys(e, "mount", Subject::Path("/".into())))
+}
+
+/// Binds every entry of `dir` over its namesake in `/etc`; as `ip netns exec` does, an entry
+/// that cannot be bound (no namesake in /etc) is skipped.
+fn bind_over_etc(dir: &Path, entries: &Fingerprint) {
+    for (name, _, _) in entries {
+        let _ = mount(Some(&dir.join(name)), &Path::new("/etc").join(name), None::<&str>, MsFlags::MS_BIND, None::<&str>);
+    }
+}
+
+/// Gives the calling thread, for good, what `ip netns exec` gives a command: a mount namespace of
+/// its own with the files of `dir` (if any) over `/etc`'s, and a new sysfs on `/sys`, which lists
+/// the links of the network namespace the thread is in. Only for a thread that ends with its
+/// work (a worker thread): its file-system attributes stay unshared. Refused with `EPERM` on
+/// the process's main thread.
+pub fn enter_netns_view(dir: Option<&Path>) -> Result<()> {
+    if crate::thread::gettid() == nix::unistd::getpid().as_raw() {
+        return Err(Error::sys(nix::errno::Errno::EPERM, "unshare", Subject::None));
+    }
+    private_mounts(CloneFlags::CLONE_FS | CloneFlags::CLONE_NEWNS)?;
+    if let Some(dir) = dir {
+        bind_over_etc(dir, &fingerprint(dir));
+    }
+    let _ = umount2("/sys", MntFlags::MNT_DETACH);
+    mount(Some("sysfs"), "/sys", Some("sysfs"), MsFlags::empty(), None::<&str>)
+        .map_err(|e| Error::sys(e, "mount", Subject::Path("/sys".into())))
 }
 
 fn open_mount_ns() -> Result<OwnedFd> {

@@ -23,7 +23,7 @@ mod switch;
 mod thread;
 
 pub use error::{Error, Result, Subject};
-pub use etcview::{fingerprint, netns_etc_dir, EtcView, Fingerprint, ETC_NETNS_DIR};
+pub use etcview::{enter_netns_view, fingerprint, netns_etc_dir, EtcView, Fingerprint, ETC_NETNS_DIR};
 pub use gai::{getaddrinfo, GaiError};
 pub use lifecycle::{
     create_anonymous, create_named, delete_named, list_named, named_path, pid_ns_path, task_ns_path, validate_name,
