@@ -10,6 +10,7 @@ import { domainToASCII } from 'node:url';
 import { getSystemErrorMap } from 'node:util';
 
 import { callNative, InvalidArgTypeError, InvalidArgValueError, NetNSClosedError, NetNSSystemError } from './errors';
+import type { LookupAnswer } from '../binding';
 import { native } from './native';
 import type { NetNS } from './netns';
 import { validateBoolean, validateFunction } from './validate';
@@ -152,17 +153,28 @@ function ordered(addresses: LookupAddress[], order: LookupOrder): LookupAddress[
   return [...addresses.filter((a) => a.family === first), ...addresses.filter((a) => a.family !== first)];
 }
 
-/** Resolves a checked query natively; IP literals and empty names are answered as Node does. */
-async function resolve(place: LookupPlace, q: Query): Promise<LookupAddress[]> {
-  const literal = net.isIP(q.hostname);
-  if (literal) return [{ address: q.hostname, family: literal }];
-  const ascii = domainToASCII(q.hostname) || q.hostname;
-  const answer = await callNative(() => native.lookupInNs(place.fd, place.etcDir, ascii, q.family, q.hints));
+/** What the native lookup answered, as addresses or the error `dns.lookup` gives. */
+function settle(answer: LookupAnswer, q: Query): LookupAddress[] {
   if (answer.code === undefined || answer.code === null) return ordered(answer.addresses, q.order);
   if (answer.syscall) {
     throw new NetNSSystemError({ code: answer.code, message: answer.message ?? answer.code, errno: answer.errno ?? 0, syscall: answer.syscall });
   }
   throw lookupError(answer.code, q.hostname);
+}
+
+/** Resolves a checked query natively; IP literals are answered as Node does. */
+function resolve(place: LookupPlace, q: Query): Promise<LookupAddress[]> {
+  const literal = net.isIP(q.hostname);
+  if (literal) return Promise.resolve([{ address: q.hostname, family: literal }]);
+  // eslint-disable-next-line no-control-regex
+  const ascii = /^[\x00-\x7f]*$/.test(q.hostname) ? q.hostname : domainToASCII(q.hostname) || q.hostname;
+  let pending: Promise<LookupAnswer>;
+  try {
+    pending = callNative(() => native.lookupInNs(place.fd, place.etcDir, ascii, q.family, q.hints));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return pending.then((answer) => settle(answer, q));
 }
 
 /** The callback of `dns.lookup`: `(err, address, family)`, or `(err, addresses)` with `all`. */

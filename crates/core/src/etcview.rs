@@ -50,6 +50,8 @@ pub fn fingerprint(dir: &Path) -> Fingerprint {
 pub struct EtcView {
     dir: PathBuf,
     seen: Fingerprint,
+    /// The directory's (dev, inode, ctime) when it was last found settled, if it was.
+    stamp: Option<(u64, u64, i64, i64)>,
     /// The mount namespace the thread started in, to start over from when the view is refreshed.
     origin: Option<OwnedFd>,
 }
@@ -59,13 +61,22 @@ impl EtcView {
     /// namesakes. A `dir` that does not exist (or is empty) changes nothing, as with `ip netns
     /// exec`; a file of `dir` with no namesake in `/etc` is skipped, as `ip` skips it.
     pub fn enter(dir: &Path) -> Result<EtcView> {
-        let mut view = EtcView { dir: dir.to_path_buf(), seen: Vec::new(), origin: None };
+        let mut view = EtcView { dir: dir.to_path_buf(), seen: Vec::new(), stamp: None, origin: None };
         view.refresh()?;
         Ok(view)
     }
 
     /// Makes the view again if the directory changed since it was made; a no-op otherwise.
+    ///
+    /// One `stat` of the directory answers most calls: an entry added, removed or replaced
+    /// changes its `ctime`. Only a directory changed in the last [`SETTLE`] (file times are
+    /// coarse) or since the last look gets the full [`fingerprint`].
     pub fn refresh(&mut self) -> Result<()> {
+        let stamp = dir_stamp(&self.dir);
+        if stamp.is_some() && stamp == self.stamp {
+            return Ok(());
+        }
+        self.stamp = stamp;
         let now = fingerprint(&self.dir);
         if now == self.seen && (self.origin.is_some() || now.is_empty()) {
             return Ok(());
@@ -125,6 +136,18 @@ pub fn enter_netns_view(dir: Option<&Path>) -> Result<()> {
     let _ = umount2("/sys", MntFlags::MNT_DETACH);
     mount(Some("sysfs"), "/sys", Some("sysfs"), MsFlags::empty(), None::<&str>)
         .map_err(|e| Error::sys(e, "mount", Subject::Path("/sys".into())))
+}
+
+/// How long after its last change a directory is looked at in full on every lookup.
+pub const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// (dev, inode, ctime) of `dir` if it has not changed for [`SETTLE`]; `None` otherwise, or if
+/// it cannot be read.
+fn dir_stamp(dir: &Path) -> Option<(u64, u64, i64, i64)> {
+    let meta = std::fs::metadata(dir).ok()?;
+    let changed = std::time::UNIX_EPOCH + std::time::Duration::new(meta.ctime().max(0) as u64, meta.ctime_nsec().max(0) as u32);
+    let settled = std::time::SystemTime::now().duration_since(changed).is_ok_and(|age| age >= SETTLE);
+    settled.then(|| (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec()))
 }
 
 fn open_mount_ns() -> Result<OwnedFd> {
