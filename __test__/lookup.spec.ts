@@ -10,8 +10,8 @@ import test from 'ava';
 
 import { createNetNS, getNSFromName, type NetNS } from '../dist';
 import { native } from '../dist/lib/native';
-import { checkNoThreadLeftAfterResolvers, makeEtcNS, startZone, waitForResolversToEnd } from './helpers/etcns';
-import { openFdCount } from './helpers/kernel';
+import { makeEtcNS, startZone } from './helpers/etcns';
+import { checkNoThreadLeftBehind, openFdCount, resolverThreadsEnded } from './helpers/kernel';
 
 const mountNs = (tid: string | number) => readlinkSync(`/proc/self/task/${tid}/ns/mnt`);
 const netNs = (tid: string | number) => readlinkSync(`/proc/self/task/${tid}/ns/net`);
@@ -149,7 +149,7 @@ test.serial('8 workers resolving in 8 namespaces at once get 8 different answers
 
 test.serial('no fd or thread is left after 10,000 lookups, once the resolver threads are idle', async (t) => {
   const name = makeEtcNS(t, { hosts: '10.44.3.3 many\n' });
-  await waitForResolversToEnd();
+  await resolverThreadsEnded();
   const ns = open(t, name);
   const fds = openFdCount();
   const threads = readdirSync('/proc/self/task').length;
@@ -159,10 +159,10 @@ test.serial('no fd or thread is left after 10,000 lookups, once the resolver thr
   }
   t.true(native.resolverThreads() >= 1);
   assertNodeThreadsHome(t);
-  await waitForResolversToEnd();
+  await resolverThreadsEnded();
   t.is(native.resolverThreads(), 0);
   t.is(openFdCount(), fds);
   t.is(readdirSync('/proc/self/task').length, threads);
 });
 
-checkNoThreadLeftAfterResolvers(test);
+checkNoThreadLeftBehind(test);

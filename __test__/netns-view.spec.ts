@@ -7,7 +7,8 @@ import test, { type ExecutionContext } from 'ava';
 
 import { getNSFromName, type NetNS } from '../dist';
 import { native } from '../dist/lib/native';
-import { checkNoThreadLeftAfterResolvers, makeEtcNS, startZone } from './helpers/etcns';
+import { checkNoThreadLeftBehind } from './helpers/kernel';
+import { makeEtcNS, startZone } from './helpers/etcns';
 
 /** The process's mounts on /etc and /sys (others come and go with concurrent tests). */
 function etcAndSysMounts(): string[] {
@@ -54,7 +55,7 @@ test('netnsView must be a boolean', (t) => {
   t.is(ns.spawnSync('true', [], { netnsView: false } as never).status, 0);
 });
 
-checkNoThreadLeftAfterResolvers(test);
+checkNoThreadLeftBehind(test);
 
 test('ns.worker with netnsView: its thread reads the namespace\'s /etc files and /sys; the main thread keeps its own', async (t) => {
   const name = makeEtcNS(t, { hosts: '10.44.6.6 worker-view\n' });

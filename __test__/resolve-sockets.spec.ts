@@ -9,8 +9,8 @@ import * as net from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 
 import { getNSFromName, type NetNS } from '../dist';
-import { checkNoThreadLeftAfterResolvers, makeEtcNS, startZone } from './helpers/etcns';
-import { ip } from './helpers/kernel';
+import { makeEtcNS, startZone } from './helpers/etcns';
+import { checkNoThreadLeftBehind, ip } from './helpers/kernel';
 
 const SVC = '10.55.0.7';
 
@@ -96,4 +96,4 @@ test('a lookup option wins; errors are the socket\'s \'error\' event, as dns.loo
   t.not(host, SVC);
 });
 
-checkNoThreadLeftAfterResolvers(test);
+checkNoThreadLeftBehind(test);

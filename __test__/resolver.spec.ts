@@ -6,7 +6,8 @@ import * as dns from 'node:dns';
 import test from 'ava';
 
 import { getNSFromName } from '../dist';
-import { checkNoThreadLeftAfterResolvers, makeEtcNS, startZone } from './helpers/etcns';
+import { checkNoThreadLeftBehind } from './helpers/kernel';
+import { makeEtcNS, startZone } from './helpers/etcns';
 
 test('resolve4/6, resolveSrv, resolveTxt, reverse against a DNS server inside the namespace', async (t) => {
   const name = makeEtcNS(t, { 'resolv.conf': 'nameserver 127.0.0.1\n' });
@@ -36,4 +37,4 @@ test('resolve4/6, resolveSrv, resolveTxt, reverse against a DNS server inside th
   t.throws(() => ns.resolver(), { code: 'ERR_NETNS_CLOSED' });
 });
 
-checkNoThreadLeftAfterResolvers(test);
+checkNoThreadLeftBehind(test);

@@ -8,8 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 
-import { native } from '../../dist/lib/native';
-import { checkNoThreadLeftBehind, ip, removeNamedNS } from './kernel';
+import { ip, removeNamedNS } from './kernel';
 
 let counter = 0;
 
@@ -60,26 +59,5 @@ export async function startZone(t: ExecutionContext, name: string, zone: Record<
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the DNS server exited (${code})`)));
     child.stdout.once('data', () => resolve());
-  });
-}
-
-/** Waits (up to 10 s) until the package's resolver threads have ended, as they do when idle. */
-export async function waitForResolversToEnd(): Promise<void> {
-  for (let i = 0; i < 100 && native.resolverThreads() > 0; i += 1) await new Promise((r) => setTimeout(r, 100));
-}
-
-/**
- * `checkNoThreadLeftBehind` for files that resolve names: the scan of every thread runs once
- * the resolver threads (which live inside namespaces while they work) have ended.
- */
-export function checkNoThreadLeftAfterResolvers(test: { after: { always: (title: string, fn: (t: ExecutionContext) => Promise<void>) => void } }): void {
-  checkNoThreadLeftBehind({
-    after: {
-      always: (title, fn) =>
-        test.after.always(title, async (t) => {
-          await waitForResolversToEnd();
-          fn(t);
-        }),
-    },
   });
 }
