@@ -50,7 +50,7 @@ export interface ZoneRecords {
  */
 export async function startZone(t: ExecutionContext, name: string, zone: Record<string, ZoneRecords>): Promise<void> {
   const child = spawn('ip', ['netns', 'exec', name, process.execPath, join(__dirname, '../fixtures/dns-zone.cjs'), '53', JSON.stringify(zone)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   t.teardown(() => {
     child.kill('SIGKILL');
