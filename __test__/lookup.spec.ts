@@ -2,6 +2,7 @@
  * ns.lookup(): names resolve inside the namespace with its /etc/netns/<name> files, as under
  * `ip netns exec`, on a native thread of the package; no Node or pool thread changes namespace.
  */
+import * as dgram from 'node:dgram';
 import * as dns from 'node:dns';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,11 +71,22 @@ test.serial('a real DNS server inside the namespace answers; unknown names are E
   const name = makeEtcNS(t, { 'resolv.conf': 'nameserver 127.0.0.1\n' });
   await startZone(t, name, { 'svc.test': { A: ['10.55.0.7'] } });
   const ns = open(t, name);
+  // A listener at the same address on the host's side: a query that left from the host's
+  // namespace would reach it instead.
+  const hostSide = dgram.createSocket('udp4');
+  t.teardown(() => hostSide.close());
+  let hostQueries = 0;
+  hostSide.on('message', () => (hostQueries += 1));
+  await new Promise<void>((resolve, reject) => {
+    hostSide.once('error', reject);
+    hostSide.bind(53, '127.0.0.1', resolve);
+  });
   t.deepEqual(await ns.promises.lookup('svc.test', 4), { address: '10.55.0.7', family: 4 });
   const err = await t.throwsAsync(ns.promises.lookup('nothing.test', 4));
   t.like(err as unknown as Record<string, unknown>, { code: 'ENOTFOUND', errno: -3008, syscall: 'getaddrinfo', hostname: 'nothing.test' });
   const viaCallback = await new Promise<NodeJS.ErrnoException | null>((resolve) => ns.lookup('nothing.test', 4, (e) => resolve(e)));
   t.like(viaCallback as unknown as Record<string, unknown>, { code: 'ENOTFOUND', syscall: 'getaddrinfo' });
+  t.is(hostQueries, 0, 'a query reached the host namespace');
   // The host's own resolver cannot reach that server: it never gets the namespace's answer.
   const host = await dns.promises.lookup('svc.test', 4).then((a) => a.address, (e: NodeJS.ErrnoException) => e.code);
   t.not(host, '10.55.0.7');
