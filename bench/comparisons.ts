@@ -2,13 +2,15 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import { once } from 'node:events';
-import { closeSync, readdirSync } from 'node:fs';
+import * as dns from 'node:dns';
+import { closeSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 
 import { Agent } from 'undici';
 
-import { createNetNS, createSocketFd, deleteNetNS, getNS, setSocketPoolSize, type NetNS } from '../dist';
+import { createNetNS, createSocketFd, deleteNetNS, getNS, getNSFromName, setSocketPoolSize, type NetNS } from '../dist';
+import { native } from '../dist/lib/native';
 import { formatNs, median, timeAsync, timeSync, type Comparison, type Peer } from './harness';
 import { benchNamespace, floor, onCleanup } from './fixtures';
 import type { PeerRunner } from './peers';
@@ -373,7 +375,41 @@ const scale: Maker = async ({ quick, extra }) => {
   ];
 };
 
-/** The comparisons, in order. */
+/**
+ * 7. `ns.lookup` of a name in `/etc/netns/<name>/hosts` (a resolver thread inside the namespace
+ * with that view of /etc) vs `dns.lookup` of `localhost` from the host's `/etc/hosts` (the libuv
+ * pool). Warm: the resolver thread is reused. The cold cost (a new thread, its mount namespace
+ * and bind mounts) is reported apart.
+ */
+const lookupAgainstNode: Maker = async ({ quick, extra }) => {
+  const { name } = benchNamespace();
+  const dir = `/etc/netns/${name}`;
+  mkdirSync(dir, { recursive: true });
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(`${dir}/hosts`, '10.77.7.7 bench-only-here\n');
+  const ns = opened(getNSFromName(name));
+  const colds: number[] = [];
+  for (let i = 0; i < 5; i += 1) {
+    // Each round waits for the idle resolver thread to end, so the next lookup starts a new one.
+    while (native.resolverThreads() > 0) await new Promise((r) => setTimeout(r, 100));
+    const t0 = process.hrtime.bigint();
+    await ns.promises.lookup('bench-only-here');
+    colds.push(Number(process.hrtime.bigint() - t0));
+  }
+  extra.lookupColdNs = formatNs(median(colds));
+  return [
+    {
+      id: '8',
+      title: '`ns.lookup` of a name in /etc/netns/<name>/hosts vs `dns.lookup` of a name in /etc/hosts (warm)',
+      ours: { label: 'ns.lookup', run: (n) => timeAsync(n, () => ns.promises.lookup('bench-only-here').then(noop)) },
+      floor: { label: 'dns.lookup', run: (n) => timeAsync(n, () => dns.promises.lookup('localhost').then(noop)) },
+      n: quick ? 200 : 2_000,
+      goal: 'max',
+      target: 1.5,
+    },
+  ];
+};
+
 /** 7. Global `fetch` through `ns.dispatcher()` against `fetch` with undici's default `Agent`, keep-alive, to an equivalent server. */
 const fetchAgainstUndici: Maker = async ({ quick }) => {
   const ns = opened(getNS(benchNamespace().path));
@@ -405,4 +441,5 @@ const fetchAgainstUndici: Maker = async ({ quick }) => {
   ];
 };
 
-export const comparisons: Maker[] = [doAgainstRust, socketAgainstRust, roundTripsAgainstNode, lifecycleAgainstIp, spawnAgainstNode, scale, fetchAgainstUndici];
+/** The comparisons, in order. */
+export const comparisons: Maker[] = [doAgainstRust, socketAgainstRust, roundTripsAgainstNode, lifecycleAgainstIp, spawnAgainstNode, scale, fetchAgainstUndici, lookupAgainstNode];

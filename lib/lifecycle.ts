@@ -81,7 +81,7 @@ export function createNetNS(name?: string, options?: RunDirOptions): NetNS {
     return NetNS._fromFile(callNative(() => native.createNetns()));
   }
   const runDir = runDirOf(opts);
-  return NetNS._fromFile(callNative(() => native.createNetns(name, runDir)));
+  return NetNS._fromFile(callNative(() => native.createNetns(name, runDir)), name);
 }
 
 /**
@@ -113,7 +113,7 @@ export function listNetNS(options?: ListNetNSOptions): string[] {
 export function getNSFromName(name: string, options?: RunDirOptions): NetNS {
   validateNetNSName(name, 'name');
   const runDir = runDirOf(optionsOf(options, RUN_DIR_KEYS, 'getNSFromName'));
-  return getNS(callNative(() => native.namedNsPath(name, runDir)));
+  return NetNS._fromFile(callNative(() => native.openNs(native.namedNsPath(name, runDir))), name);
 }
 
 /** Opens the network namespace of process `pid` (`/proc/<pid>/ns/net`). */

@@ -3,6 +3,7 @@ import type * as childProcess from 'node:child_process';
 import type * as dgram from 'node:dgram';
 import type * as http2 from 'node:http2';
 import type * as net from 'node:net';
+import { resolve as resolvePath } from 'node:path';
 import type * as tls from 'node:tls';
 import { inspect } from 'node:util';
 import type { Worker, WorkerOptions } from 'node:worker_threads';
@@ -13,9 +14,11 @@ import { CLONE_NEWNET } from './constants';
 import { setNetNSCheck, validateNetNS } from './brand';
 import { callNative, fromNative, IllegalConstructorError, NetNSAsyncCallbackError, NetNSClosedError } from './errors';
 import './exit';
+import { lookupAt, lookupPromiseAt, type LookupAddress, type LookupCallback, type LookupPlace, type NetNSLookupOptions } from './lookup';
 import { addAddress, addVeth, deleteLink, listLinks, setLinkUp, type LinkInfo } from './links';
 import { native } from './native';
 import { processMethods, workerInNs } from './procs';
+import { NetNSResolver } from './resolver';
 import { socketPoolSize } from './socketpool';
 import { connectIn, type ConnectOptions } from './sockets/connect';
 import { listenIn, type ListenOptions } from './sockets/listen';
@@ -33,6 +36,13 @@ interface NsFile {
   dev: number;
   ino: number;
   path: string;
+}
+
+/** `ns.promises`: `dns.promises.lookup` inside the namespace. */
+export interface NetNSPromises {
+  /** `dns.promises.lookup()` inside the namespace. */
+  lookup(hostname: string, options: NetNSLookupOptions & { all: true }): Promise<LookupAddress[]>;
+  lookup(hostname: string, options?: number | NetNSLookupOptions): Promise<LookupAddress>;
 }
 
 /** Handles that were garbage-collected without close(): closed at once, reported once per turn. */
@@ -94,8 +104,11 @@ export class NetNS {
   #path: string | undefined;
   #dev: number | undefined;
   #ino: number | undefined;
+  readonly #name: string | undefined;
+  #etcDir: string | undefined;
   readonly #owned: Owned | undefined;
   #lend: (() => number) | undefined;
+  readonly #resolvers = new Set<NetNSResolver>();
   #closed = false;
   #createConnection: typeof createConnection | undefined;
   #tlsConnect: ((options: TlsConnectOptions, secureConnectListener?: () => void) => tls.TLSSocket) | undefined;
@@ -107,6 +120,7 @@ export class NetNS {
     dev: number | undefined,
     ino: number | undefined,
     owned: boolean,
+    name?: string,
   ) {
     // TypeScript's `private` is gone at run time: a handle over an arbitrary fd number would let
     // the package close, or switch into, whatever that number is.
@@ -114,6 +128,8 @@ export class NetNS {
       throw new IllegalConstructorError('NetNS', 'open one with getNS(), getCurrentNS(), createNetNS() or getNSFromName()');
     }
     this.#fd = fd;
+    this.#name = name;
+    this.#etcDir = name === undefined ? undefined : native.netnsEtcDir(name);
     this.#path = path;
     this.#dev = dev;
     this.#ino = ino;
@@ -127,8 +143,8 @@ export class NetNS {
   }
 
   /** Wraps a namespace file the native layer opened; the handle owns its fd. @internal */
-  static _fromFile(file: NsFile): NetNS {
-    return new NetNS(CONSTRUCT, file.fd, file.path, file.dev, file.ino, true);
+  static _fromFile(file: NsFile, name?: string): NetNS {
+    return new NetNS(CONSTRUCT, file.fd, file.path, file.dev, file.ino, true, name);
   }
 
   /**
@@ -188,6 +204,66 @@ export class NetNS {
     return this.#dev as number;
   }
 
+  /**
+   * The name of a named namespace, for handles from `createNetNS(name)` and `getNSFromName(name)`;
+   * `undefined` for the others.
+   */
+  get name(): string | undefined {
+    return this.#name;
+  }
+
+  /**
+   * The directory whose files replace `/etc`'s when this handle resolves names (`lookup()`, and
+   * the sockets of `connect()`, `listen()`, `createSocket()`, `agent()`), as `ip netns exec`
+   * replaces them: `/etc/netns/<name>` for a named namespace, `undefined` (the host's `/etc`)
+   * otherwise. Set it to give any handle such a directory, or `undefined` for none.
+   */
+  get etcDir(): string | undefined {
+    this.#gate();
+    return this.#etcDir;
+  }
+
+  set etcDir(dir: string | undefined) {
+    this.#gate();
+    if (dir !== undefined) validatePath(dir, 'etcDir');
+    this.#etcDir = dir === undefined ? undefined : resolvePath(dir);
+  }
+
+  #place = (): LookupPlace => ({ fd: this.#gate(), etcDir: this.#etcDir });
+
+  /**
+   * `dns.lookup()` inside this namespace: the same arguments and results, with the files of
+   * `etcDir` over `/etc`'s and the queries sent from inside, as under `ip netns exec`. It runs
+   * on a native thread of the package: no Node or libuv-pool thread changes namespace.
+   */
+  lookup(hostname: string, callback: LookupCallback): object;
+  lookup(hostname: string, options: number | NetNSLookupOptions, callback: LookupCallback): object;
+  lookup(hostname: string, options: unknown, callback?: unknown): object {
+    return lookupAt(this.#place, hostname, options, callback);
+  }
+
+  /** The promise forms of this namespace's lookups, as `dns.promises` has them. */
+  get promises(): NetNSPromises {
+    this.#gate();
+    const place = this.#place;
+    return {
+      lookup: ((hostname: string, options?: unknown) => lookupPromiseAt(place, hostname, options)) as NetNSPromises['lookup'],
+    };
+  }
+
+  /**
+   * A `dns.promises.Resolver` (`resolve4`, `resolve6`, `resolveSrv`, `resolveTxt`, `resolve`,
+   * `reverse`, `getServers`, `setServers`, `cancel`) whose queries are sent from inside this
+   * namespace, to the `nameserver`s of its `resolv.conf` (`etcDir`'s, else /etc's). Its worker
+   * thread starts at the first query and ends with `close()` or when this handle closes.
+   */
+  resolver(): NetNSResolver {
+    this.#gate();
+    const r = new NetNSResolver(this);
+    this.#resolvers.add(r);
+    return r;
+  }
+
   /** Whether `close()` has been called. */
   get closed(): boolean {
     return this.#closed;
@@ -244,8 +320,8 @@ export class NetNS {
 
   /**
    * Opens a TCP (or unix) connection from inside this namespace: `net.connect()`'s options plus
-   * `mark` and `device`, set before the first packet. A hostname is resolved in the calling
-   * thread's namespace. A failed connect is an `'error'` event; `connect()` on the returned
+   * `mark` and `device`, set before the first packet. A hostname is resolved inside this
+   * namespace by `lookup()` unless a `lookup` option is given (`dns.lookup` gives the old way). A failed connect is an `'error'` event; `connect()` on the returned
    * socket throws `NetNSReconnectError`.
    */
   connect(options: ConnectOptions, connectListener?: () => void): net.Socket {
@@ -396,7 +472,11 @@ export class NetNS {
     callNative(() => native.setns(fd, CLONE_NEWNET));
   }
 
-  /** `child_process.spawn`, with the child started in this namespace (lib/procs.ts). */
+  /**
+   * `child_process.spawn`, with the child started in this namespace (lib/procs.ts). In the options
+   * of every child method, `netnsView: true` also gives the child this namespace's `etcDir` files
+   * over `/etc` and its `/sys`, as `ip netns exec` does (lib/childview.ts).
+   */
   declare spawn: typeof childProcess.spawn;
   /** `child_process.exec`, with the shell started in this namespace. */
   declare exec: typeof childProcess.exec;
@@ -419,7 +499,7 @@ export class NetNS {
    * Starts a `worker_threads` Worker whose thread is inside this namespace from its first line:
    * every socket it creates, server it starts and child it spawns lives here. The main thread
    * stays where it was, and so does the libuv thread pool the worker shares with it (`dns.lookup`,
-   * async `fs`): resolve names with a `dns.Resolver` created and used in the worker, or use addresses.
+   * async `fs`): resolve names with `lookup()` (or a `dns.Resolver` created and used in the worker).
    */
   worker(filename: string | URL, options?: WorkerOptions): Worker {
     return workerInNs(this, filename, options);
@@ -429,6 +509,8 @@ export class NetNS {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const r of this.#resolvers) r.close();
+    this.#resolvers.clear();
     if (!this.#owned) return;
     finalizer.unregister(this);
     this.#owned.pool?.close();

@@ -10,6 +10,7 @@
 import * as childProcess from 'node:child_process';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
+import { withChildView, workerWithView } from './childview';
 import { validateObject, validateString, validateStringOrURL } from './validate';
 
 /**
@@ -21,6 +22,8 @@ export interface NamespaceRunner {
   readonly fd: number;
   /** Runs `fn` synchronously with the calling thread inside the namespace. */
   do<T>(fn: () => T): T;
+  /** The folder whose files replace /etc's under `{ netnsView: true }` (`/etc/netns/<name>`). */
+  readonly etcDir: string | undefined;
 }
 
 /** The `child_process` functions `NetNS` mirrors, by method name, with the name of their first argument. */
@@ -47,7 +50,8 @@ function callInNs(ns: NamespaceRunner, name: ProcessMethodName, args: unknown[])
   const [fn, firstArg] = processFunctions[name] as readonly [(...a: unknown[]) => unknown, string];
   if (name === 'fork') validateStringOrURL(args[0], firstArg);
   else validateString(args[0], firstArg);
-  return ns.do(() => fn(...args));
+  const call = withChildView(ns, name, args);
+  return ns.do(() => fn(...call));
 }
 
 /**
@@ -74,5 +78,6 @@ export function workerInNs(ns: NamespaceRunner, filename: unknown, options?: unk
   void ns.fd; // The gate: ERR_NETNS_CLOSED before anything else.
   validateStringOrURL(filename, 'filename');
   if (options !== undefined) validateObject(options, 'options');
-  return ns.do(() => new Worker(filename, options as WorkerOptions | undefined));
+  const [file, opts] = workerWithView(ns.etcDir, filename, options as Record<string, unknown> | undefined);
+  return ns.do(() => new Worker(file, opts as WorkerOptions | undefined));
 }

@@ -3,7 +3,7 @@
  * always removed, and namespace inodes read straight from /proc.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import type { ExecutionContext } from 'ava';
 
 /** Fails loudly when the tests do not run as root: they need real namespaces. */
@@ -106,12 +106,29 @@ export function openFdCount(): number {
 /** The namespace every thread of this test process started in (read when the helpers load). */
 export const originalNsInode = threadNsInode();
 
+/** The kernel thread ids of the package's resolver threads (named `netns-resolver`), which live inside namespaces while they work. */
+function resolverThreads(): string[] {
+  return readdirSync('/proc/self/task').filter((tid) => {
+    try {
+      return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'netns-resolver';
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Waits (up to 10 s) until the package's resolver threads have ended, as they do after 2 s idle. */
+export async function resolverThreadsEnded(): Promise<void> {
+  for (let i = 0; i < 100 && resolverThreads().length > 0; i += 1) await new Promise((r) => setTimeout(r, 100));
+}
+
 /**
  * Registers a final check for a test file: when all its tests are done, every thread of the
  * process is in the namespace it started in (no test left one behind, whatever it threw).
  */
-export function checkNoThreadLeftBehind(test: { after: { always: (title: string, fn: (t: ExecutionContext) => void) => void } }): void {
-  test.after.always('afterwards, every thread of the process is in the namespace it started in', (t) => {
+export function checkNoThreadLeftBehind(test: { after: { always: (title: string, fn: (t: ExecutionContext) => Promise<void>) => void } }): void {
+  test.after.always('afterwards, every thread of the process is in the namespace it started in', async (t) => {
+    await resolverThreadsEnded();
     const strays = [...allThreadNsInodes()].filter(([, ino]) => ino !== originalNsInode);
     t.deepEqual(strays, [], `threads [tid, namespace inode] not in ${originalNsInode}`);
   });

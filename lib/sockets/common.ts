@@ -8,6 +8,7 @@
 import * as net from 'node:net';
 
 import { callNative, InvalidArgValueError } from '../errors';
+import type { LookupSource } from '../lookup';
 import { native } from '../native';
 import { validateDeviceName, validateString, validateUint32 } from '../validate';
 
@@ -15,7 +16,7 @@ import { validateDeviceName, validateString, validateUint32 } from '../validate'
  * The part of a namespace handle that socket code needs: its fd, read through the handle's gate
  * (a closed handle throws `NetNSClosedError`). `NetNS` is one; the modules that make sockets for a handle never import it.
  */
-export interface NamespaceRef {
+export interface NamespaceRef extends LookupSource {
   /** The open namespace fd; throws if the handle is closed. */
   readonly fd: number;
   /** A socket fd made in the namespace as `spec` says, from the handle's spares; the caller owns it. */

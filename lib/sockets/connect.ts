@@ -3,9 +3,9 @@
  * natively in the namespace and put into the handle of a `net.Socket`, which refuses a second
  * `connect()` (that would make a new socket in the calling thread's namespace).
  */
-import * as dns from 'node:dns';
 import * as net from 'node:net';
 
+import { defaultLookup } from '../lookup';
 import { InvalidArgTypeError, InvalidArgValueError, NetNSReconnectError, NetNSSystemError } from '../errors';
 import {
   validateBoolean,
@@ -33,13 +33,13 @@ import {
 export interface ConnectOptions extends SocketSteering {
   /** The TCP port to connect to. */
   port?: number | string;
-  /** An IP address or a hostname (resolved in the calling thread's namespace), default `'localhost'`. */
+  /** An IP address or a hostname (resolved inside the namespace by `ns.lookup`), default `'localhost'`. */
   host?: string;
   /** The address family of a hostname lookup: 0 (any), 4 or 6. */
   family?: number;
   /** `dns.lookup` hints. */
   hints?: number;
-  /** The lookup function for a hostname, default `dns.lookup`. */
+  /** The lookup function for a hostname: default `ns.lookup` (`dns.lookup` for top-level `connect`). */
   lookup?: LookupFunction;
   /** The local address to bind to before connecting. */
   localAddress?: string;
@@ -191,7 +191,7 @@ export function startTcp(where: Where, socket: net.Socket, plan: ConnectPlan, co
       throw e;
     }
   }
-  if (!isIP) tcpOptions.lookup = hookLookup(where, socket, o.lookup ?? (dns.lookup as LookupFunction), steering);
+  if (!isIP) tcpOptions.lookup = hookLookup(where, socket, o.lookup ?? defaultLookup(where), steering);
   const connect = net.Socket.prototype.connect as (options: net.SocketConnectOpts, listener?: () => void) => net.Socket;
   try {
     connect.call(socket, tcpOptions, connectListener);

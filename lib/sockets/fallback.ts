@@ -5,9 +5,10 @@
  * and the undici dispatcher connect this way, so that a name whose first answer is `::1` still
  * reaches a server that listens on IPv4 only.
  */
-import * as dns from 'node:dns';
+import type * as dns from 'node:dns';
 import * as net from 'node:net';
 
+import { defaultLookup } from '../lookup';
 import type { LookupFunction, Where } from './common';
 import { connectIn, planConnect, type ConnectOptions } from './connect';
 
@@ -60,7 +61,7 @@ export function connectAnyIn(where: Where, options: ConnectOptions, callback: Co
   }
   void where?.fd; // The gate: a closed handle throws before the lookup.
   const o = plan.options;
-  lookupAll(o.lookup ?? (dns.lookup as LookupFunction), plan.host, o, (err, all) => {
+  lookupAll(o.lookup ?? defaultLookup(where), plan.host, o, (err, all) => {
     if (err) return callback(err);
     const usable = all.filter((a) => net.isIP(a.address) !== 0);
     if (usable.length === 0) return callback(Object.assign(new Error(`no address for ${plan.host}`), { code: 'ENOTFOUND', hostname: plan.host }));

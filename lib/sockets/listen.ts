@@ -1,9 +1,9 @@
 /** Servers that listen on a socket made inside a namespace: `ns.listen()` and `listen()`. */
 import cluster from 'node:cluster';
-import * as dns from 'node:dns';
 import { rmSync } from 'node:fs';
 import * as net from 'node:net';
 
+import { defaultLookup } from '../lookup';
 import { InvalidArgTypeError, InvalidArgValueError, NetNSError, NetNSSystemError } from '../errors';
 import {
   validateBoolean,
@@ -32,7 +32,7 @@ export interface ListenOptions extends SocketSteering {
   /** The port, default 0 (the kernel picks one: read it from `server.address().port`). */
   port?: number | string;
   /**
-   * An IP address or a hostname (resolved in the calling thread's namespace). Default: `::`
+   * An IP address or a hostname (resolved inside the namespace by `ns.lookup`). Default: `::`
    * (dual-stack) if IPv6 works in the namespace, else `0.0.0.0`.
    */
   host?: string;
@@ -119,10 +119,11 @@ export function listenIn<S extends net.Server>(where: Where, server: S, options:
     const fd = makeFd(where, { ...base, family, address: o.host, ...(family === 'ipv6' ? { v6Only } : {}) });
     return adopt(server, fd, backlog, listeningListener);
   }
-  // A hostname: resolved in the calling thread's namespace, as `server.listen()` would; the
-  // socket is made when the answer comes, and a failure is the server's 'error' event.
+  // A hostname: resolved in `where` (ns.lookup), or in the calling thread's namespace for
+  // `listen()`; the socket is made when the answer comes, and a failure is the server's 'error' event.
   nsFd(where);
-  dns.lookup(o.host, (err, address) => {
+  defaultLookup(where)(o.host, {}, (err, found) => {
+    const address = found as string;
     if (err) {
       server.emit('error', err);
       return;

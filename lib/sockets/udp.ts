@@ -2,6 +2,7 @@
 import * as dgram from 'node:dgram';
 
 import { InvalidArgValueError } from '../errors';
+import { defaultLookup } from '../lookup';
 import { dgramHandle } from '../mark';
 import { validateBoolean, validateFunction, validateInteger, validateKnownOptions, validateObject, validatePort } from '../validate';
 import {
@@ -76,7 +77,8 @@ export function createSocketIn(where: Where, options: unknown, messageListener?:
   validateOptional(o.sendBufferSize, bufferSize, 'options.sendBufferSize');
   if (o.recvBufferSize !== undefined) dgramOptions.recvBufferSize = o.recvBufferSize;
   if (o.sendBufferSize !== undefined) dgramOptions.sendBufferSize = o.sendBufferSize;
-  if (o.lookup !== undefined) dgramOptions.lookup = o.lookup;
+  // Hostnames given to send() resolve in `where` unless a lookup is given.
+  if (o.lookup !== undefined || where !== null) dgramOptions.lookup = o.lookup ?? (defaultLookup(where) as dgram.SocketOptions['lookup']);
   if (o.signal !== undefined) dgramOptions.signal = o.signal;
   // Node checks the other options here, before any fd exists.
   const socket = dgram.createSocket(dgramOptions, messageListener);

@@ -17,5 +17,6 @@ mod mark;
 mod ns;
 mod owned;
 mod pool;
+mod resolve;
 mod socket;
 mod switch;

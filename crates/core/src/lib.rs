@@ -9,11 +9,14 @@
 #![deny(missing_docs)]
 
 mod error;
+mod etcview;
+mod gai;
 mod lifecycle;
 mod link;
 mod mark;
 mod netlink;
 mod nsfile;
+mod resolver;
 mod rundir;
 mod socket;
 mod sockpool;
@@ -21,6 +24,8 @@ mod switch;
 mod thread;
 
 pub use error::{Error, Result, Subject};
+pub use etcview::{enter_netns_view, fingerprint, netns_etc_dir, EtcView, Fingerprint, ETC_NETNS_DIR};
+pub use gai::{getaddrinfo, GaiError};
 pub use lifecycle::{
     create_anonymous, create_named, delete_named, list_named, named_path, pid_ns_path, task_ns_path, validate_name,
     NAME_MAX,
@@ -28,6 +33,7 @@ pub use lifecycle::{
 pub use link::{add_address, add_veth, delete_link, link_index, list_links, set_link_up, Link};
 pub use mark::{bind_to_device, get_mark, set_mark};
 pub use nsfile::{is_ns_or_err, Identity, NetNs, NSFS_MAGIC, PROCFS_MAGIC};
+pub use resolver::{lookup_in, resolver_threads, Answer, Lookup, IDLE, THREADS_MAX, THREADS_PER_VIEW};
 pub use rundir::{run_dir, system_run_dir, NETNS_RUN_DIR_ENV};
 pub use socket::{socket_in, Address, Family, Kind, SocketSpec, UnixPath};
 pub use sockpool::{SocketPool, SOCKET_POOL_MAX};
