@@ -55,6 +55,7 @@ test.serial('failed h2 and TLS connections are errors of their own, with no sock
   const aborted = empty.tlsConnect({ host: '127.0.0.1', port, signal: controller.signal });
   controller.abort();
   t.is((await errorOf(aborted)).name, 'AbortError');
+  empty.close(); // and with it the spare sockets its pool made (lib/socketpool.ts)
   t.is(await settledSocketFds(before), before);
 });
 
