@@ -36,6 +36,36 @@ pub fn is_ns_or_err(path: &Path) -> Result<()> {
     }
 }
 
+/// The `CLONE_NEW*` flag of each namespace type, by the name procfs gives it (`net:[inode]`).
+const NS_TYPE_NAMES: [(&str, i32); 8] = [
+    ("net", libc::CLONE_NEWNET),
+    ("mnt", libc::CLONE_NEWNS),
+    ("uts", libc::CLONE_NEWUTS),
+    ("ipc", libc::CLONE_NEWIPC),
+    ("pid", libc::CLONE_NEWPID),
+    ("user", libc::CLONE_NEWUSER),
+    ("cgroup", libc::CLONE_NEWCGROUP),
+    ("time", 0x80),
+];
+
+/// The namespace type of `fd` where `ioctl(NS_GET_NSTYPE)` is missing, from the target of its
+/// `/proc/thread-self/fd/N` link (`readlink(2)`), which is `TYPE:[INODE]` for a namespace file.
+///
+/// The link's inode must be the fd's own (`fstat(2)`), so a file merely named like that is no
+/// namespace: anything else is [`Error::PathNotNs`].
+pub fn nstype_from_link(fd: BorrowedFd<'_>, path: &Path) -> Result<i32> {
+    let link = format!("/proc/thread-self/fd/{}", fd.as_raw_fd());
+    let target = nix::fcntl::readlink(link.as_str()).map_err(|e| Error::sys(e, "readlink", Subject::Path(link.into())))?;
+    let not_ns = || Error::PathNotNs { path: path.into(), fs_type: PROCFS_MAGIC };
+    let target = target.to_str().ok_or_else(not_ns)?;
+    let (name, rest) = target.split_once(":[").ok_or_else(not_ns)?;
+    let ino: u64 = rest.strip_suffix(']').and_then(|n| n.parse().ok()).ok_or_else(not_ns)?;
+    if ino != Identity::of(fd)?.ino {
+        return Err(not_ns());
+    }
+    NS_TYPE_NAMES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t).ok_or_else(not_ns)
+}
+
 /// Where a namespace is in the kernel: the device and inode of its nsfs file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Identity {
@@ -73,12 +103,17 @@ impl NetNs {
             errno => Error::sys(errno, "open", Subject::Path(path.into())),
         })?;
         // SAFETY: the ioctl takes no argument and only reads the fd's namespace type.
-        match unsafe { ns_get_nstype(fd.as_raw_fd()) } {
-            Ok(CLONE_NEWNET) => Ok(NetNs { fd }),
-            Ok(nstype) => Err(Error::WrongType { path: path.into(), nstype }),
-            // ENOTTY: a regular procfs file, not a namespace at all.
-            Err(Errno::ENOTTY) => Err(Error::PathNotNs { path: path.into(), fs_type: PROCFS_MAGIC }),
-            Err(errno) => Err(Error::sys(errno, "ioctl", Subject::Path(path.into()))),
+        let nstype = match unsafe { ns_get_nstype(fd.as_raw_fd()) } {
+            Ok(nstype) => nstype,
+            // ENOTTY: a regular procfs file, or a kernel before 4.11 (no NS_GET_NSTYPE);
+            // ENOSYS: an emulator that does not pass the ioctl on (qemu-user 7.2). Ask procfs.
+            Err(Errno::ENOTTY | Errno::ENOSYS) => nstype_from_link(fd.as_fd(), path)?,
+            Err(errno) => return Err(Error::sys(errno, "ioctl", Subject::Path(path.into()))),
+        };
+        if nstype == CLONE_NEWNET {
+            Ok(NetNs { fd })
+        } else {
+            Err(Error::WrongType { path: path.into(), nstype })
         }
     }
 
@@ -138,6 +173,43 @@ mod tests {
     fn regular_file_is_not_a_namespace() {
         assert!(matches!(NetNs::open(Path::new("/etc/hostname")), Err(Error::PathNotNs { .. })));
         assert!(matches!(NetNs::open(Path::new("/proc/self/status")), Err(Error::PathNotNs { .. })));
+    }
+
+    /// The fallback for kernels and emulators without `NS_GET_NSTYPE`, called directly.
+    #[test]
+    fn link_fallback_tells_the_type_and_refuses_other_files() {
+        let open_ro = |p: &str| open(p, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).unwrap();
+        let net = open_ro(THREAD_SELF_NS_NET);
+        assert_eq!(nstype_from_link(net.as_fd(), Path::new(THREAD_SELF_NS_NET)), Ok(CLONE_NEWNET));
+        let mnt = open_ro("/proc/thread-self/ns/mnt");
+        assert_eq!(nstype_from_link(mnt.as_fd(), Path::new("m")), Ok(libc::CLONE_NEWNS));
+        let uts = open_ro("/proc/thread-self/ns/uts");
+        assert_eq!(nstype_from_link(uts.as_fd(), Path::new("u")), Ok(libc::CLONE_NEWUTS));
+        for p in ["/proc/self/status", "/etc/hostname"] {
+            let f = open_ro(p);
+            assert!(matches!(nstype_from_link(f.as_fd(), Path::new(p)), Err(Error::PathNotNs { .. })), "{p}");
+        }
+        // A regular file whose name looks like a namespace link is still no namespace.
+        let dir = std::env::temp_dir().join(format!("netns-core-link-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fake = dir.join("net:[4026531840]");
+        std::fs::write(&fake, b"").unwrap();
+        let f = open(&fake, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).unwrap();
+        let r = nstype_from_link(f.as_fd(), &fake);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(matches!(r, Err(Error::PathNotNs { .. })));
+    }
+
+    /// Where the ioctl exists, it and the fallback agree on every namespace type of this thread.
+    #[test]
+    fn link_fallback_agrees_with_the_ioctl() {
+        for entry in std::fs::read_dir("/proc/thread-self/ns").unwrap() {
+            let p = entry.unwrap().path();
+            let Ok(fd) = open(&p, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()) else { continue };
+            // SAFETY: as in NetNs::open.
+            let Ok(by_ioctl) = (unsafe { ns_get_nstype(fd.as_raw_fd()) }) else { continue };
+            assert_eq!(nstype_from_link(fd.as_fd(), &p), Ok(by_ioctl), "{}", p.display());
+        }
     }
 
     #[test]
