@@ -13,6 +13,7 @@ import * as net from 'node:net';
 import { callNative, InvalidArgTypeError, InvalidArgValueError, NetNSError, NetNSReconnectError, NetNSSystemError } from './errors';
 import { dgramHandle } from './mark';
 import { native } from './native';
+import { asNodeUnixPath } from './unixname';
 import type { NetNS } from './netns';
 import {
   validateBoolean,
@@ -169,7 +170,12 @@ function nsFd(where: Where): number | null {
 /** Makes a socket fd in the namespace; the caller owns it. */
 function makeFd(where: Where, spec: NativeSpec): number {
   const fd = nsFd(where);
-  return callNative(() => native.socketInNs(fd, spec));
+  // Abstract unix names as the running Node spells them (Node 20 pads them): see unixname.ts.
+  const unix = {
+    ...(spec.path === undefined ? {} : { path: asNodeUnixPath(spec.path) }),
+    ...(spec.connectPath === undefined ? {} : { connectPath: asNodeUnixPath(spec.connectPath) }),
+  };
+  return callNative(() => native.socketInNs(fd, { ...spec, ...unix }));
 }
 
 function closeQuietly(fd: number): void {
