@@ -55,7 +55,7 @@ private_apt() { # SUITE ARCH APT-GET-ARGS...
 unpack_debs() { # SUITE ARCH DEST_DIR PACKAGE...: unpack the packages (no dependencies) into DEST_DIR once
   local suite="$1" arch="$2" dest="$3" d="$cache/apt-$1-$2"
   shift 3
-  [ -f "$dest/.done" ] && return 0
+  [ "$(cat "$dest/.done" 2>/dev/null)" = "$*" ] && return 0
   if [ ! -f "$d/lists/.updated" ]; then
     private_apt "$suite" "$arch" update -qq || fail "apt-get update of $suite ($arch)"
     touch "$d/lists/.updated"
@@ -63,7 +63,7 @@ unpack_debs() { # SUITE ARCH DEST_DIR PACKAGE...: unpack the packages (no depend
   rm -rf "$dest" "$d/debs" && mkdir -p "$dest" "$d/debs"
   (cd "$d/debs" && private_apt "$suite" "$arch" download "$@" >/dev/null) || fail "apt-get download $* ($suite, $arch)"
   for deb in "$d/debs"/*.deb; do dpkg-deb -x "$deb" "$dest" || fail "unpack $deb"; done
-  touch "$dest/.done"
+  echo "$*" >"$dest/.done"
 }
 unpack_debs trixie amd64 "$cache/musl-trixie" musl
 musl_x64="$cache/musl-trixie/usr/lib/x86_64-linux-musl/libc.so"
@@ -75,7 +75,7 @@ cp "$cache/musl-trixie-arm64/usr/lib/aarch64-linux-musl/libc.so" "$cache/sysroot
   || fail "musl arm64 loader missing"
 # armv7: the only Node for it here is Debian bookworm's nodejs:armhf (18.x), with its libraries.
 unpack_debs bookworm armhf "$cache/sysroot-armhf" nodejs libnode108 libc6 libgcc-s1 libstdc++6 libuv1 libc-ares2 \
-  libbrotli1 libicu72 libnghttp2-14 libssl3 zlib1g
+  libbrotli1 libicu72 libnghttp2-14 libssl3 zlib1g node-acorn node-xtend node-cjs-module-lexer node-undici node-busboy
 [ -x "$cache/sysroot-armhf/usr/bin/node" ] || fail "nodejs:armhf missing in $cache/sysroot-armhf"
 
 # binfmt_misc: lets the kernel run foreign binaries through qemu (the matrix also calls qemu directly).
