@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { build, checkBinary } from './build.mjs';
 import { cells as allCells } from './cells.mjs';
 import { installApp, packPlatform, packRoot } from './install.mjs';
+import { suiteTree } from './suite.mjs';
 import { render, writeReadme } from './table.mjs';
 import { targets } from './targets.mjs';
 
@@ -46,9 +47,21 @@ for (const t of byTriple.values()) {
   if (!allCells(cache).some((c) => c.triple === t.triple)) { console.error(`matrix: no cell for target ${t.triple}`); process.exit(2); }
 }
 
+/**
+ * Every step runs synchronously, so a signal handler would never run: when a child dies of
+ * Ctrl-C or SIGTERM (it got the signal too), clean up and stop here instead.
+ */
+function stopIfInterrupted(signal) {
+  if (signal !== 'SIGINT' && signal !== 'SIGTERM' && signal !== 'SIGHUP') return;
+  console.error(`matrix: interrupted (${signal})`);
+  cleanup();
+  process.exit(130);
+}
+
 /** Runs a command; returns { ok, out } with stdout+stderr, never throws. */
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: opts.timeout ?? 600_000, ...opts });
+  stopIfInterrupted(r.signal);
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? `\n${r.error.message}` : ''}`;
   return { ok: r.status === 0 && !r.error, out };
 }
@@ -74,7 +87,6 @@ const cleanup = () => {
   for (const ns of made) run('ip', ['netns', 'del', ns]);
   rmSync(work, { recursive: true, force: true });
 };
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { cleanup(); process.exit(1); });
 
 const rows = [];
 try {
@@ -101,6 +113,7 @@ try {
       entry.app = join(work, 'app', target.platform);
       entry.built = `yes (${check.needed.join(', ')}; ${seconds(t0)})`;
     } catch (e) {
+      stopIfInterrupted(e.signal);
       entry.built = `FAIL: ${String(e.message).split('\n')[0]}`;
       log(`${target.triple}: ${e.message}`);
     }
@@ -142,7 +155,8 @@ try {
       log(`${cell.id}: the whole ava suite, binary from ${entry.file}`);
       const t2 = Date.now();
       const env = { ...process.env, NAPI_RS_NATIVE_LIBRARY_PATH: entry.file };
-      const suite = run(cmd, [...pre, join(repo, 'node_modules/ava/entrypoints/cli.mjs')], { cwd: repo, env, timeout: 1_800_000 });
+      const tree = suiteTree(repo, join(work, 'suite', cell.id), entry.file);
+      const suite = run(cmd, [...pre, join(repo, 'node_modules/ava/entrypoints/cli.mjs')], { cwd: tree, env, timeout: 1_800_000 });
       writeFileSync(join(cache, `suite-${cell.id}.log`), suite.out);
       const passed = /^\s*(\d+) tests? passed/m.exec(suite.out)?.[1] ?? '0';
       const failed = /^\s*(\d+) tests? failed/m.exec(suite.out)?.[1] ?? (suite.ok ? '0' : '?');
