@@ -1,7 +1,7 @@
 // Packs the packages as a release does and installs them into an empty project, offline: the
 // root package with `npm run pack:release`, the per-platform one from npm/<platform> plus the
-// built binary; then `npm install` of the two tarballs, with --os/--cpu/--libc of the target so
-// that a foreign target installs on this machine as it would on its own.
+// built binary; then `npm install` of the two tarballs, with --os/--cpu/--libc of the target
+// (and --force where the target is not this machine's: see installApp).
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +36,9 @@ export function installApp(target, tarballs, app) {
     'install', '--offline', '--no-audit', '--no-fund', '--loglevel', 'error', '--cache', join(app, '.npm-cache'),
     '--registry', 'http://127.0.0.1:9/', '--os', 'linux', '--cpu', target.cpu, '--libc', target.libc, ...tarballs,
   ];
+  // --os/--cpu/--libc choose optional dependencies, but npm still refuses a tarball named on the
+  // command line that does not fit this machine (EBADPLATFORM): --force for foreign targets only.
+  if (target.cpu !== process.arch || target.libc !== 'glibc') args.push('--force');
   execFileSync('npm', args, { cwd: app, stdio: ['ignore', 'ignore', 'inherit'] });
   return join(app, 'node_modules', `netns-${target.platform}`, `netns.${target.platform}.node`);
 }
