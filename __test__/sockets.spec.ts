@@ -388,7 +388,9 @@ test.serial('no fds are left behind after 2000 connections', async (t) => {
     await Promise.all(Array.from({ length: 50 }, oneConnection));
   }
   await serverDrained();
-  t.is(openFdCount(), before);
+  // Not more than before: a leak adds fds. Fewer is fine: tests running alongside close theirs
+  // (handles they leaked on purpose are closed whenever GC runs), seen on Node 22 in the matrix.
+  t.true(openFdCount() <= before, `fds: ${openFdCount()} now, ${before} before`);
 });
 
 test('the top-level functions set mark and device in the calling thread namespace', async (t) => {

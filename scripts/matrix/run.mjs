@@ -105,7 +105,8 @@ try {
     const entry = { target, built: 'FAIL', file: undefined };
     installed.set(triple, entry);
     try {
-      const binary = build(repo, cache, target, join(work, 'build', target.platform), log);
+      // A stable output folder: napi passes it to the build, and a new one each run rebuilds the binding.
+      const binary = build(repo, cache, target, join(cache, 'build', target.platform), log);
       const check = checkBinary(binary, target);
       if (check.problems.length) throw new Error(check.problems.join('; '));
       const platformTgz = packPlatform(repo, target, binary, join(work, 'tarballs'));
