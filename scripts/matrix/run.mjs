@@ -159,8 +159,9 @@ try {
       const tree = suiteTree(repo, join(work, 'suite', cell.id), entry.file);
       const suite = run(cmd, [...pre, join(repo, 'node_modules/ava/entrypoints/cli.mjs')], { cwd: tree, env, timeout: 1_800_000 });
       writeFileSync(join(cache, `suite-${cell.id}.log`), suite.out);
-      const passed = /^\s*(\d+) tests? passed/m.exec(suite.out)?.[1] ?? '0';
-      const failed = /^\s*(\d+) tests? failed/m.exec(suite.out)?.[1] ?? (suite.ok ? '0' : '?');
+      // ava prints no passed count when a test failed: count its ✔ and ✘ lines instead.
+      const passed = (suite.out.match(/^\s*✔/gm) ?? []).length;
+      const failed = (suite.out.match(/^\s*✘/gm) ?? []).length;
       row.suite = `${suite.ok ? 'passed' : 'FAILED'}: ${passed} passed, ${failed} failed (${seconds(t2)})`;
       if (!suite.ok) log(`${cell.id}: suite failed (log: ${join(cache, `suite-${cell.id}.log`)}):\n${tail(suite.out, 40)}`);
     }

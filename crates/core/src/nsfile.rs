@@ -48,22 +48,61 @@ const NS_TYPE_NAMES: [(&str, i32); 8] = [
     ("time", 0x80),
 ];
 
-/// The namespace type of `fd` where `ioctl(NS_GET_NSTYPE)` is missing, from the target of its
-/// `/proc/thread-self/fd/N` link (`readlink(2)`), which is `TYPE:[INODE]` for a namespace file.
+/// The namespace type of `fd` where `ioctl(NS_GET_NSTYPE)` is missing (ENOSYS under qemu-user,
+/// ENOTTY before Linux 4.11).
 ///
-/// The link's inode must be the fd's own (`fstat(2)`), so a file merely named like that is no
-/// namespace: anything else is [`Error::PathNotNs`].
+/// A namespace file opened under `/proc/*/ns/` links, in `/proc/thread-self/fd/N`
+/// (`readlink(2)`), to `TYPE:[INODE]`, with the fd's own inode: that names the type. A bind mount
+/// of one (how `ip netns add` keeps namespaces) links to its mount path instead; then the kernel
+/// decides, as it does for `setns(2)` itself: [`is_net_by_setns`] on a short-lived thread.
+/// A namespace of another type is named by comparing it with the calling thread's own
+/// namespaces (0 when it is none of them); anything that is no namespace is [`Error::PathNotNs`].
 pub fn nstype_from_link(fd: BorrowedFd<'_>, path: &Path) -> Result<i32> {
     let link = format!("/proc/thread-self/fd/{}", fd.as_raw_fd());
     let target = nix::fcntl::readlink(link.as_str()).map_err(|e| Error::sys(e, "readlink", Subject::Path(link.into())))?;
     let not_ns = || Error::PathNotNs { path: path.into(), fs_type: PROCFS_MAGIC };
-    let target = target.to_str().ok_or_else(not_ns)?;
-    let (name, rest) = target.split_once(":[").ok_or_else(not_ns)?;
-    let ino: u64 = rest.strip_suffix(']').and_then(|n| n.parse().ok()).ok_or_else(not_ns)?;
-    if ino != Identity::of(fd)?.ino {
+    let own = Identity::of(fd)?;
+    if let Some((name, rest)) = target.to_str().and_then(|t| t.split_once(":[")) {
+        let ino = rest.strip_suffix(']').and_then(|n| n.parse::<u64>().ok());
+        if ino == Some(own.ino) {
+            return NS_TYPE_NAMES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t).ok_or_else(not_ns);
+        }
+    }
+    let fs = nix::sys::statfs::fstatfs(fd).map_err(|e| Error::sys(e, "fstatfs", Subject::Fd(fd.as_raw_fd())))?;
+    #[allow(clippy::unnecessary_cast)]
+    if fs.filesystem_type().0 as i64 != NSFS_MAGIC {
         return Err(not_ns());
     }
-    NS_TYPE_NAMES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t).ok_or_else(not_ns)
+    if is_net_by_setns(fd)? {
+        return Ok(CLONE_NEWNET);
+    }
+    // Another type: which one, if the calling thread is in that very namespace.
+    for (name, nstype) in NS_TYPE_NAMES {
+        if let Ok(st) = nix::sys::stat::stat(format!("/proc/thread-self/ns/{name}").as_str()) {
+            #[allow(clippy::unnecessary_cast)]
+            if (st.st_dev as u64, st.st_ino as u64) == (own.dev, own.ino) {
+                return Ok(nstype);
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// Whether the kernel takes `fd` as a network namespace: `setns(fd, CLONE_NEWNET)` on a
+/// short-lived thread that exits right after (so no thread that runs anything else moves).
+/// EINVAL (another type, or not a namespace) is `false`; other errors (EPERM) are errors.
+pub fn is_net_by_setns(fd: BorrowedFd<'_>) -> Result<bool> {
+    let raw = fd.as_raw_fd();
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| match nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWNET) {
+                Ok(()) => Ok(true),
+                Err(Errno::EINVAL) => Ok(false),
+                Err(errno) => Err(Error::sys(errno, "setns", Subject::Fd(raw))),
+            })
+            .join()
+            .unwrap_or_else(|_| Err(Error::sys(Errno::EIO, "setns", Subject::Fd(raw))))
+    })
 }
 
 /// Where a namespace is in the kernel: the device and inode of its nsfs file.
@@ -198,6 +237,28 @@ mod tests {
         let r = nstype_from_link(f.as_fd(), &fake);
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(matches!(r, Err(Error::PathNotNs { .. })));
+    }
+
+    /// A namespace kept by `ip netns add` (a bind mount: its fd links to the mount path).
+    #[test]
+    fn link_fallback_handles_bind_mounted_namespaces() {
+        struct Named(String);
+        impl Drop for Named {
+            fn drop(&mut self) {
+                let _ = std::process::Command::new("ip").args(["netns", "del", &self.0]).status();
+            }
+        }
+        let named = Named(format!("mxcore{}", std::process::id()));
+        let ok = std::process::Command::new("ip").args(["netns", "add", &named.0]).status().unwrap();
+        assert!(ok.success(), "ip netns add needs root");
+        let path = format!("/run/netns/{}", named.0);
+        let f = open(path.as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).unwrap();
+        assert_eq!(nstype_from_link(f.as_fd(), Path::new(&path)), Ok(CLONE_NEWNET));
+        assert_eq!(is_net_by_setns(f.as_fd()), Ok(true));
+        let uts = open("/proc/thread-self/ns/uts", OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).unwrap();
+        assert_eq!(is_net_by_setns(uts.as_fd()), Ok(false));
+        // The caller never moved.
+        assert_eq!(NetNs::current().unwrap().identity().unwrap().ino, nix::sys::stat::stat(THREAD_SELF_NS_NET).unwrap().st_ino as u64);
     }
 
     /// Where the ioctl exists, it and the fallback agree on every namespace type of this thread.
