@@ -259,7 +259,8 @@ test.serial('a worker that throws or is terminated leaves no thread and no fd be
     await l.terminate();
   }
   t.true(await waitFor(() => taskCount() === tasks), `threads: ${taskCount()} now, ${tasks} before`);
-  t.true(await waitFor(() => fdCount() === fds), `fds: ${fdCount()} now, ${fds} before`);
+  // Not more than before (a leak adds fds); other tests alongside may close theirs meanwhile.
+  t.true(await waitFor(() => fdCount() <= fds), `fds: ${fdCount()} now, ${fds} before`);
   t.is(threadNsInode(), originalInode);
 });
 

@@ -397,10 +397,13 @@ test.serial('no fds are left behind after 2000 connections', async (t) => {
   // The handle keeps spare sockets (lib/socketpool.ts): the warm-up connection (its second stream
   // socket, after the listener) made itself and `size` spares in one switch, and each later switch
   // makes 1 + size again; so 2000 sockets later, 2000 % (size + 1) of those spares are in use.
+  // Not more than that: a leak adds fds. Fewer is fine: tests running alongside close theirs
+  // (handles they leaked on purpose are closed whenever GC runs), seen on Node 22 in the matrix.
   const size = socketPoolSize();
-  t.is(openFdCount(), before - (2000 % (size + 1)));
+  const expected = before - (2000 % (size + 1));
+  t.true(openFdCount() <= expected, `fds: ${openFdCount()} now, at most ${expected} expected`);
   ns.close();
-  t.is(openFdCount(), before - 1 - size, 'close() closed the fd of the handle and every spare');
+  t.true(openFdCount() <= before - 1 - size, 'close() closed the fd of the handle and every spare');
 });
 
 test('the top-level functions set mark and device in the calling thread namespace', async (t) => {

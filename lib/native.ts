@@ -79,8 +79,32 @@ function unsupported(cause: unknown): NativeBinding {
   });
 }
 
+/**
+ * The binary for the running Node's own C library, found as the generated loader would find it
+ * (next to the facade, then the per-platform package), or undefined. The generated loader decides
+ * musl by reading `/usr/bin/ldd` first, so a musl Node on a glibc system (or the reverse) would be
+ * handed the other C library's binary; the running Node's report is what decides what it can load.
+ * `NAPI_RS_NATIVE_LIBRARY_PATH` is left to the generated loader.
+ */
+function loadForThisNode(): NativeBinding | undefined {
+  if (process.env.NAPI_RS_NATIVE_LIBRARY_PATH) return undefined;
+  const target = `${process.arch}-${linuxAbi()}`;
+  if (!PREBUILT.includes(target)) return undefined;
+  for (const file of [`../netns.linux-${target}.node`, `netns-linux-${target}`]) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(file) as NativeBinding;
+    } catch {
+      // Not there, or not loadable: the generated loader tries again and explains.
+    }
+  }
+  return undefined;
+}
+
 function load(): { binding: NativeBinding; supported: boolean } {
   if (process.platform !== 'linux') return { binding: unsupported(undefined), supported: false };
+  const direct = loadForThisNode();
+  if (direct) return { binding: direct, supported: true };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return { binding: require('../binding.js') as NativeBinding, supported: true };

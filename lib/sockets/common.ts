@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import { callNative, InvalidArgValueError } from '../errors';
 import type { LookupSource } from '../lookup';
 import { native } from '../native';
+import { asNodeUnixPath } from '../unixname';
 import { validateDeviceName, validateString, validateUint32 } from '../validate';
 
 /**
@@ -47,7 +48,13 @@ export function nsFd(where: Where): number | null {
 
 /** Makes a socket fd in the namespace (from the handle's spares); the caller owns it. */
 export function makeFd(where: Where, spec: NativeSpec): number {
-  return where === null ? callNative(() => native.socketInNs(null, spec)) : where._socketFd(spec);
+  // Abstract unix names as the running Node spells them (Node 20 pads them): see unixname.ts.
+  const unix = {
+    ...(spec.path === undefined ? {} : { path: asNodeUnixPath(spec.path) }),
+    ...(spec.connectPath === undefined ? {} : { connectPath: asNodeUnixPath(spec.connectPath) }),
+  };
+  const full = { ...spec, ...unix };
+  return where === null ? callNative(() => native.socketInNs(null, full)) : where._socketFd(full);
 }
 
 /** Closes an fd the caller owns, ignoring errors (there is nothing more to release). */

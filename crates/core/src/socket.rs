@@ -59,7 +59,8 @@ impl UnixPath {
     fn describe(&self) -> String {
         match self {
             UnixPath::Path(p) => p.display().to_string(),
-            UnixPath::Abstract(name) => format!("@{}", String::from_utf8_lossy(name)),
+            // Node 20 pads abstract names with NULs to the whole sun_path: not worth showing.
+            UnixPath::Abstract(name) => format!("@{}", String::from_utf8_lossy(name).trim_end_matches('\0')),
         }
     }
 
