@@ -1,10 +1,12 @@
 /**
  * Hostnames given to the sockets of a namespace resolve inside it by default (ns.lookup):
- * ns.connect, ns.listen, ns.agent(), ns.createSocket; a `lookup` option still wins.
+ * ns.connect, ns.listen, ns.agent(), ns.dispatcher() (fetch), ns.http2Connect, ns.createSocket;
+ * a `lookup` option still wins.
  */
 import * as dns from 'node:dns';
 import { once } from 'node:events';
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 
@@ -63,6 +65,37 @@ test('ns.agent() with http.get by name reaches the server the namespace names', 
     http.get(`http://nothing.test:${port}/`, { agent }, () => resolve(new Error('answered'))).on('error', resolve);
   });
   t.like(err as unknown as Record<string, unknown>, { code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: 'nothing.test' });
+});
+
+test('fetch through ns.dispatcher() and ns.http2Connect by name reach the server the namespace names', async (t) => {
+  const ns = await zoneNS(t);
+  const server = http.createServer((_req, res) => res.end('from svc'));
+  const port = await listenOn(t, ns, server, SVC);
+  const dispatcher = ns.dispatcher();
+  t.teardown(() => dispatcher.close());
+  const res = await fetch(`http://svc.test:${port}/`, { dispatcher } as RequestInit);
+  t.is(await res.text(), 'from svc');
+  // A name only the host could know is not found inside: the request fails, nothing connects outside.
+  const err = await fetch(`http://nothing.test:${port}/`, { dispatcher } as RequestInit).then(
+    () => new Error('answered'),
+    (e: Error & { cause?: NodeJS.ErrnoException }) => e.cause,
+  );
+  t.like(err as unknown as Record<string, unknown>, { code: 'ENOTFOUND', hostname: 'nothing.test' });
+
+  const h2 = http2.createServer((_req, r) => r.end('h2 from svc'));
+  const h2port = await listenOn(t, ns, h2, SVC);
+  const session = ns.http2Connect(`http://svc.test:${h2port}`);
+  t.teardown(() => session.close());
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = session.request({ ':path': '/' });
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (text += c));
+    req.on('end', () => resolve(text));
+    req.on('error', reject);
+    req.end();
+  });
+  t.is(body, 'h2 from svc');
 });
 
 test('ns.createSocket sends to a hostname resolved inside the namespace', async (t) => {
