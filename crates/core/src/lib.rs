@@ -22,6 +22,8 @@ mod socket;
 mod sockpool;
 mod switch;
 mod thread;
+#[cfg(test)]
+mod testutil;
 
 pub use error::{Error, Result, Subject};
 pub use etcview::{enter_netns_view, fingerprint, netns_etc_dir, EtcView, Fingerprint, ETC_NETNS_DIR};

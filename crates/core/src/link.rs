@@ -150,16 +150,7 @@ mod tests {
 
     use super::*;
     use crate::nsfile::NetNs;
-
-    fn unshared_netns() -> NetNs {
-        // A namespace made on a thread of its own, which then ends: no test thread changes.
-        std::thread::spawn(|| {
-            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).expect("unshare needs root");
-            NetNs::current().unwrap()
-        })
-        .join()
-        .unwrap()
-    }
+    use crate::testutil::unshared_netns;
 
     fn find<'a>(links: &'a [Link], name: &str) -> Option<&'a Link> {
         links.iter().find(|l| l.name == name)

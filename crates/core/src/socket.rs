@@ -209,35 +209,10 @@ pub(crate) fn set_up(fd: BorrowedFd<'_>, spec: &SocketSpec) -> Result<()> {
 mod tests {
     use super::*;
     use crate::nsfile::NetNs;
+    use crate::testutil::{port_of, socket_ns_inode, unshared_netns};
     use nix::errno::Errno;
-    use nix::sched::{unshare, CloneFlags};
-    use nix::sys::socket::{getsockname, getsockopt, SockaddrStorage};
+    use nix::sys::socket::getsockopt;
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
-    fn unshared_netns() -> NetNs {
-        std::thread::spawn(|| {
-            unshare(CloneFlags::CLONE_NEWNET).expect("unshare needs root");
-            NetNs::current().unwrap()
-        })
-        .join()
-        .unwrap()
-    }
-
-    /// The inode of the namespace a socket lives in (`SIOCGSKNS` opens it).
-    fn socket_ns_inode(fd: BorrowedFd<'_>) -> u64 {
-        const SIOCGSKNS: libc::c_ulong = 0x894C;
-        // SAFETY: SIOCGSKNS takes no argument and returns a new namespace fd or -1.
-        let nsfd = unsafe { libc::ioctl(fd.as_raw_fd(), SIOCGSKNS as _) };
-        assert!(nsfd >= 0, "SIOCGSKNS: {}", Errno::last());
-        // SAFETY: the ioctl returned a fresh fd that we now own.
-        let ns = NetNs::from_owned(unsafe { std::os::fd::FromRawFd::from_raw_fd(nsfd) });
-        ns.identity().unwrap().ino
-    }
-
-    fn port_of(fd: BorrowedFd<'_>) -> u16 {
-        let addr: SockaddrStorage = getsockname(fd.as_raw_fd()).unwrap();
-        addr.as_sockaddr_in().map(|a| a.port()).or_else(|| addr.as_sockaddr_in6().map(|a| a.port())).unwrap()
-    }
 
     #[test]
     fn the_socket_lives_in_the_target_and_the_thread_comes_back() {

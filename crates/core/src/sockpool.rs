@@ -89,32 +89,8 @@ mod tests {
     use super::*;
     use crate::nsfile::NetNs;
     use crate::socket::Address;
-    use nix::sched::{unshare, CloneFlags};
+    use crate::testutil::{port_of, socket_ns_inode, unshared_netns};
     use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-
-    fn unshared_netns() -> NetNs {
-        std::thread::spawn(|| {
-            unshare(CloneFlags::CLONE_NEWNET).expect("unshare needs root");
-            NetNs::current().unwrap()
-        })
-        .join()
-        .unwrap()
-    }
-
-    fn socket_ns_inode(fd: BorrowedFd<'_>) -> u64 {
-        const SIOCGSKNS: libc::c_ulong = 0x894C;
-        // SAFETY: SIOCGSKNS takes no argument and returns a new namespace fd or -1.
-        let nsfd = unsafe { libc::ioctl(fd.as_raw_fd(), SIOCGSKNS as _) };
-        assert!(nsfd >= 0, "SIOCGSKNS: {}", Errno::last());
-        // SAFETY: the ioctl returned a fresh fd that we now own.
-        let ns = NetNs::from_owned(unsafe { std::os::fd::FromRawFd::from_raw_fd(nsfd) });
-        ns.identity().unwrap().ino
-    }
-
-    fn port_of(fd: BorrowedFd<'_>) -> u16 {
-        let addr: nix::sys::socket::SockaddrStorage = nix::sys::socket::getsockname(fd.as_raw_fd()).unwrap();
-        addr.as_sockaddr_in().unwrap().port()
-    }
 
     fn fd_flags(fd: BorrowedFd<'_>) -> (bool, bool) {
         let fd_flags = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_GETFD).unwrap();

@@ -150,17 +150,7 @@ fn fail_stop(why: &str) -> ! {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-
-    fn unshared_netns() -> NetNs {
-        // A namespace made on a thread of its own, which then ends: no test thread changes.
-        std::thread::spawn(|| {
-            nix::sched::unshare(CloneFlags::CLONE_NEWNET).expect("unshare needs root");
-            NetNs::current().unwrap()
-        })
-        .join()
-        .unwrap()
-    }
+    use crate::testutil::unshared_netns;
 
     #[test]
     fn guard_enters_and_restores() {
