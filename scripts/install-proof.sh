@@ -108,7 +108,8 @@ const names = ['linux-x64-gnu', 'linux-x64-musl', 'linux-arm64-gnu', 'linux-arm6
 if (JSON.stringify(Object.keys(expected).sort()) !== JSON.stringify(names)) problems.push(`npm/ holds ${Object.keys(expected)}, expected ${names}`);
 if (JSON.stringify(pkg.optionalDependencies) !== JSON.stringify(expected)) problems.push(`packed optionalDependencies ${JSON.stringify(pkg.optionalDependencies)}, expected ${JSON.stringify(expected)}`);
 for (const v of Object.values(pkg.optionalDependencies ?? {})) if (v !== version) problems.push(`optional dependency version ${v} is not exactly ${version}`);
-if (pkg.dependencies && Object.keys(pkg.dependencies).length) problems.push(`root package has runtime dependencies: ${Object.keys(pkg.dependencies)}`);
+// One runtime dependency, undici (for ns.dispatcher(), loaded on its first call), as the repository declares it.
+if (JSON.stringify(Object.keys(pkg.dependencies ?? {})) !== '["undici"]') problems.push(`root package's runtime dependencies are ${Object.keys(pkg.dependencies ?? {})}, expected only undici`);
 for (const s of ['preinstall', 'install', 'postinstall', 'prepare']) if (pkg.scripts?.[s]) problems.push(`root package has a ${s} script (installs must not build)`);
 if (pkg.os) problems.push(`root package restricts os to ${pkg.os}: macOS/Windows Electron builds could not install it`);
 const dot = pkg.exports?.['.'];
@@ -168,14 +169,17 @@ npm_offline=(--offline --cache "$tmp/npm-cache" --registry http://127.0.0.1:9/ -
 # ---------------------------------------------------------------------------------------------
 say "install both tarballs in one command, offline"
 printf '{ "name": "proof-app", "version": "1.0.0", "private": true }\n' >"$tmp/app/package.json"
-(cd "$tmp/app" && clean npm install "${npm_offline[@]}" "$root_tgz" "$platform_tgz") || fail "offline npm install of the two tarballs"
+# The package's runtime dependencies (undici), packed from node_modules: they stand in for the registry.
+node "$repo/scripts/pack-dependencies.mjs" "$tmp/tarballs" >"$tmp/dep-tarballs.txt" || fail "packing the dependencies"
+mapfile -t dep_tgzs <"$tmp/dep-tarballs.txt"
+(cd "$tmp/app" && clean npm install "${npm_offline[@]}" "$root_tgz" "$platform_tgz" "${dep_tgzs[@]}") || fail "offline npm install of the two tarballs"
 node - "$tmp/app" "$target" <<'EOF' || fail "installed tree"
 const fs = require('node:fs');
 const path = require('node:path');
 const [app, target] = process.argv.slice(2);
 const problems = [];
 const mods = fs.readdirSync(path.join(app, 'node_modules')).filter((d) => !d.startsWith('.')).sort();
-if (JSON.stringify(mods) !== JSON.stringify(['netns', `netns-${target}`].sort())) problems.push(`node_modules holds ${mods}`);
+if (JSON.stringify(mods) !== JSON.stringify(['netns', `netns-${target}`, 'undici'].sort())) problems.push(`node_modules holds ${mods}`);
 const lock = JSON.parse(fs.readFileSync(path.join(app, 'package-lock.json'), 'utf8'));
 const entry = lock.packages[`node_modules/netns-${target}`];
 if (!entry || !String(entry.resolved).startsWith('file:')) problems.push(`netns-${target} was not installed from its tarball: ${JSON.stringify(entry)}`);
@@ -314,7 +318,7 @@ say "ok: .mts (import condition: index.d.mts) and .cts (require condition: index
 say "the root package alone (no binary that fits) imports and says why it cannot work"
 mkdir -p "$tmp/bare"
 printf '{ "name": "proof-bare", "version": "1.0.0", "private": true }\n' >"$tmp/bare/package.json"
-(cd "$tmp/bare" && clean npm install "${npm_offline[@]}" "$root_tgz") || fail "offline npm install of the root tarball alone"
+(cd "$tmp/bare" && clean npm install "${npm_offline[@]}" "$root_tgz" "${dep_tgzs[@]}") || fail "offline npm install of the root tarball alone"
 cat >"$tmp/bare/check.cjs" <<'EOF'
 const assert = require('node:assert/strict');
 const netns = require('netns');

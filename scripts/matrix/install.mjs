@@ -27,6 +27,12 @@ export function packPlatform(repo, target, binary, dir) {
   return join(dir, `netns-${target.platform}-${version(repo)}.tgz`);
 }
 
+/** The runtime dependencies packed from node_modules into `dir` (they stand in for the registry). */
+export function packDependencies(repo, dir) {
+  const out = execFileSync('node', [join(repo, 'scripts', 'pack-dependencies.mjs'), dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return out.split('\n').filter(Boolean);
+}
+
 /** An empty project in `app` with both tarballs installed, offline; returns the installed .node file. */
 export function installApp(target, tarballs, app) {
   rmSync(app, { recursive: true, force: true });

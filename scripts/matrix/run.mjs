@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 import { build, checkBinary } from './build.mjs';
 import { cells as allCells } from './cells.mjs';
-import { installApp, packPlatform, packRoot } from './install.mjs';
+import { installApp, packDependencies, packPlatform, packRoot } from './install.mjs';
 import { suiteTree } from './suite.mjs';
 import { render, writeReadme } from './table.mjs';
 import { targets } from './targets.mjs';
@@ -98,6 +98,7 @@ try {
   execFileSync('npm', ['run', '--silent', 'build:ts'], { cwd: repo, stdio: 'inherit' });
 
   const rootTgz = packRoot(repo, join(work, 'tarballs'));
+  const dependencyTgzs = packDependencies(repo, join(work, 'tarballs'));
   const installed = new Map();
   for (const triple of new Set(selected.map((c) => c.triple))) {
     const target = byTriple.get(triple);
@@ -110,7 +111,7 @@ try {
       const check = checkBinary(binary, target);
       if (check.problems.length) throw new Error(check.problems.join('; '));
       const platformTgz = packPlatform(repo, target, binary, join(work, 'tarballs'));
-      entry.file = installApp(target, [rootTgz, platformTgz], join(work, 'app', target.platform));
+      entry.file = installApp(target, [rootTgz, ...dependencyTgzs, platformTgz], join(work, 'app', target.platform));
       entry.app = join(work, 'app', target.platform);
       entry.built = `yes (${check.needed.join(', ')}; ${seconds(t0)})`;
     } catch (e) {
