@@ -21,8 +21,12 @@ checkNoThreadLeftBehind(test);
 
 const SYSTEM_RUN_DIR = '/run/netns';
 const FIXTURE = join(__dirname, 'fixtures', 'lifecycle-loop.js');
-/** How long strace holds the child in each delayed syscall, in microseconds. */
-const DELAY_US = 60_000;
+/**
+ * How long strace holds the child in each delayed syscall, in microseconds: long enough that the
+ * test sees the stop and kills before the call goes on, even on a loaded machine (60 ms was not,
+ * once in a matrix run); the child is killed at its first delayed call, so this costs no time.
+ */
+const DELAY_US = 2_000_000;
 
 interface Target {
   name: string;
