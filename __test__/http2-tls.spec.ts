@@ -8,23 +8,10 @@ import test from 'ava';
 
 import { http2Connect, NetNSClosedError, tlsConnect } from '../dist';
 import { checkNoThreadLeftBehind } from './helpers/kernel';
-import { dropCert, makeCert, makeNS, settledSocketFds, socketFdCount, twinServers } from './helpers/servers';
+import { dropCert, h2Get as get, makeCert, makeNS, settledSocketFds, socketFdCount, twinServers } from './helpers/servers';
 
 const cert = makeCert();
 test.after.always(() => dropCert(cert));
-
-/** One GET on an HTTP/2 session; resolves with the body. */
-function get(session: http2.ClientHttp2Session, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = session.request({ ':path': path });
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (d: string) => (body += d));
-    req.on('end', () => resolve(body));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Everything a TLS socket receives until it ends. */
 function readAll(socket: tls.TLSSocket): Promise<string> {

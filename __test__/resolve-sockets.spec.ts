@@ -13,6 +13,7 @@ import test, { type ExecutionContext } from 'ava';
 import { getNSFromName, type NetNS } from '../dist';
 import { makeEtcNS, startZone } from './helpers/etcns';
 import { checkNoThreadLeftBehind, ip } from './helpers/kernel';
+import { h2Get } from './helpers/servers';
 
 const SVC = '10.55.0.7';
 
@@ -86,15 +87,7 @@ test('fetch through ns.dispatcher() and ns.http2Connect by name reach the server
   const h2port = await listenOn(t, ns, h2, SVC);
   const session = ns.http2Connect(`http://svc.test:${h2port}`);
   t.teardown(() => session.close());
-  const body = await new Promise<string>((resolve, reject) => {
-    const req = session.request({ ':path': '/' });
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (text += c));
-    req.on('end', () => resolve(text));
-    req.on('error', reject);
-    req.end();
-  });
+  const body = await h2Get(session, '/');
   t.is(body, 'h2 from svc');
 });
 

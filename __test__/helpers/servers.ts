@@ -8,6 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type * as http2 from 'node:http2';
 import type { ExecutionContext } from 'ava';
 
 import { getNS, type NetNS } from '../../dist';
@@ -106,3 +107,17 @@ export async function settledSocketFds(before: number): Promise<number> {
   }
   return now;
 }
+
+/** One GET on an HTTP/2 session; resolves with the body. */
+export function h2Get(session: http2.ClientHttp2Session, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = session.request({ ':path': path });
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d: string) => (body += d));
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
