@@ -1,0 +1,145 @@
+/**
+ * Runs a test body as an ordinary user: a child `node` started with `setpriv` as uid/gid 65534
+ * with no supplementary groups, and with no capabilities at all or exactly the ones asked for (as
+ * ambient capabilities, what a systemd unit's `AmbientCapabilities=` gives).
+ *
+ * The user can read nothing under a folder it may not enter (a clone in a `mktemp -d` folder, the
+ * matrix's Node under /root), so the package under test (`dist/` and its runtime dependency,
+ * symlinks followed) is copied once per test process into a scratch folder of mode 0755, where the
+ * body's `require('netns')` finds it; the running Node is copied there too when the user could not
+ * run it where it is. The scratch folder is removed when the test process exits.
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+/** The ordinary user the bodies run as (`nobody` on Debian). */
+export const NOBODY = 65534;
+
+/** A capability by its `setpriv` name (`capabilities(7)` without the `CAP_` prefix, lower case). */
+export type Capability = 'sys_admin' | 'net_admin' | 'net_raw';
+
+/** How to run a body. */
+export interface AsUserOptions {
+  /** Capabilities the child holds (ambient, so they survive its `execve`). Default: none. */
+  caps?: readonly Capability[];
+  /** Extra environment of the child (it gets only `PATH`, `HOME` and these). */
+  env?: Record<string, string>;
+  /** The child is killed (`SIGKILL`) after this long. Default 60 s. */
+  timeoutMs?: number;
+}
+
+/** What the child did. */
+export interface AsUserResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** The child's pid (as the parent saw it). */
+  pid: number;
+}
+
+const repo = resolve(__dirname, '..', '..');
+let scratch: string | undefined;
+let nodePath: string | undefined;
+let bodies = 0;
+
+/** Whether uid 65534 may enter every folder on the way to `path` (the `x` bit for others). */
+function reachable(path: string): boolean {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    if (dir === '/') return true;
+  }
+}
+
+/** The scratch folder with the package under test (and Node if needed); made at the first call. */
+function prepared(): string {
+  if (scratch) return scratch;
+  const dir = mkdtempSync(join(tmpdir(), 'netns-unpriv-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  chmodSync(dir, 0o755);
+  const pkg = join(dir, 'node_modules', 'netns');
+  mkdirSync(pkg, { recursive: true });
+  cpSync(join(repo, 'package.json'), join(pkg, 'package.json'));
+  cpSync(join(repo, 'dist'), join(pkg, 'dist'), { recursive: true, dereference: true });
+  const undici = dirname(require.resolve('undici/package.json', { paths: [repo] }));
+  cpSync(undici, join(dir, 'node_modules', 'undici'), { recursive: true, dereference: true });
+  if (reachable(process.execPath)) {
+    nodePath = process.execPath;
+  } else {
+    // A wheel's Node finds its libraries next to it (`bin/node`, `lib/`): copy both, not its npm.
+    const root = dirname(dirname(process.execPath));
+    const copy = join(dir, 'node');
+    cpSync(join(root, 'bin', 'node'), join(copy, 'bin', 'node'), { dereference: true });
+    if (existsSync(join(root, 'lib'))) {
+      cpSync(join(root, 'lib'), join(copy, 'lib'), {
+        recursive: true,
+        dereference: true,
+        filter: (src) => !src.includes('node_modules'),
+      });
+    }
+    nodePath = join(copy, 'bin', 'node');
+  }
+  scratch = dir;
+  return dir;
+}
+
+/** A folder owned by uid 65534 in the scratch folder (a `runDir`, a home). */
+export function nobodyDir(tag: string): string {
+  const dir = join(prepared(), `${tag}-${++bodies}`);
+  mkdirSync(dir, { mode: 0o755 });
+  chownSync(dir, NOBODY, NOBODY);
+  return dir;
+}
+
+/** The `setpriv` arguments for uid/gid 65534 with exactly `caps`. */
+function setprivArgs(caps: readonly Capability[]): string[] {
+  const args = [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'];
+  const set = ['-all', ...caps.map((c) => `+${c}`)].join(',');
+  args.push(`--inh-caps=${set}`);
+  if (caps.length > 0) args.push(`--ambient-caps=${set}`);
+  return args;
+}
+
+/**
+ * Runs `source` (a CommonJS program; `require('netns')` is the package under test) as uid 65534
+ * with `options.caps` and resolves with its exit and output. Never rejects for the child's failure.
+ */
+export function runAsUser(source: string, options: AsUserOptions = {}): Promise<AsUserResult> {
+  const dir = prepared();
+  const file = join(dir, `body-${++bodies}.cjs`);
+  writeFileSync(file, source, { mode: 0o644 });
+  const home = nobodyDir('home');
+  const env = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: home, ...options.env };
+  const child = spawn('setpriv', [...setprivArgs(options.caps ?? []), nodePath as string, file], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  return new Promise((done, fail) => {
+    child.on('error', fail);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      done({ status, signal, stdout, stderr, pid: child.pid ?? -1 });
+    });
+  });
+}
+
+/**
+ * Runs `source` as {@link runAsUser} does and returns the JSON value of the last line it printed;
+ * throws with the child's stderr when it did not exit 0.
+ */
+export async function runJsonAsUser<T>(source: string, options: AsUserOptions = {}): Promise<T> {
+  const r = await runAsUser(source, options);
+  if (r.status !== 0) {
+    throw new Error(`the body run as uid ${NOBODY} exited with ${r.status ?? r.signal}:\n${r.stderr}${r.stdout}`);
+  }
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1] as string) as T;
+}
