@@ -4,7 +4,7 @@
 #   unshare --mount --net --pid --fork --mount-proc --propagation private bash sandbox.sh SCRATCH NODE ARGS...
 # so everything below is private to this run: its mounts (a tmpfs on /run/netns, /etc behind an
 # overlay whose upper layer is in SCRATCH, a tmpfs on /etc/netns), its network namespace (loopback
-# up), and its processes (all killed when this script, their pid 1, ends). The example finds the
+# up), its /tmp (a tmpfs), and its processes (all killed when this script, their pid 1, ends). The example finds the
 # named namespaces `blue` and `red` (made by `ip netns add`, loopback up) and nothing else.
 set -euo pipefail
 scratch=$1
@@ -13,6 +13,8 @@ shift
 # /run/netns: a tmpfs of its own (on /run itself where the host has no /run/netns, so that no
 # directory is made on the host).
 if [ -d /run/netns ]; then mount -t tmpfs netns-doc /run/netns; else mount -t tmpfs netns-doc /run && mkdir /run/netns; fi
+# /tmp: a tmpfs of its own (the example's file is not there: it is in the repository's node_modules/.cache).
+mount -t tmpfs netns-doc /tmp
 # /etc: writes go to an overlay layer in SCRATCH; /etc/netns is an empty tmpfs.
 mkdir -p "$scratch/upper" "$scratch/work"
 mount -t overlay netns-doc -o "lowerdir=/etc,upperdir=$scratch/upper,workdir=$scratch/work" /etc
