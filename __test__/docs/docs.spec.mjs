@@ -7,10 +7,10 @@
 // - docs/api/ is what TypeDoc generates from the code now, and generating it fails on an exported
 //   item without a doc comment;
 // - every link between the docs resolves, anchors included;
-// - docs/errors.md lists every error class of lib/errors.ts with its code.
+// - docs/errors.md lists every error class of lib/errors.ts with its code, and every ERR_NETNS_* code.
 // Each checker is also shown to fail on a bad input, so that none of them passes by construction.
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,7 +76,7 @@ test('every link between the docs resolves, anchors included', (t) => {
   t.deepEqual(brokenLinks(repo), []);
 });
 
-test('docs/errors.md lists every error class of lib/errors.ts with its code', (t) => {
+test('docs/errors.md lists every error class of lib/errors.ts with its code, and every ERR_NETNS_* code of lib/', (t) => {
   const source = readFileSync(join(repo, 'lib', 'errors.ts'), 'utf8');
   const doc = readFileSync(join(repo, 'docs', 'errors.md'), 'utf8');
   const rows = doc.split('\n').filter((l) => l.startsWith('|'));
@@ -88,6 +88,18 @@ test('docs/errors.md lists every error class of lib/errors.ts with its code', (t
     const code = /'(ERR_[A-Z_]+)'/.exec(body)?.[1];
     if (code) t.true(row?.includes(`\`${code}\``), `${name}'s row does not say ${code}`);
   }
+  // And every ERR_NETNS_* code the facade throws, whichever class carries it.
+  const codes = new Set();
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/'(ERR_NETNS_[A-Z_]+)'/g)) codes.add(m[1]);
+    }
+  };
+  walk(join(repo, 'lib'));
+  t.true(codes.size >= 10, `${codes.size} codes`);
+  for (const code of codes) t.true(doc.includes(`\`${code}\``), `docs/errors.md does not say ${code}`);
 });
 
 // The checkers themselves: each fails where it must.
