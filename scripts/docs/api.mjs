@@ -55,21 +55,18 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const docs = join(repo, 'docs', 'api');
   if (process.argv.includes('--check')) {
     const out = join(repo, 'node_modules', '.cache', 'netns-docs', `api-${process.pid}`);
-    try {
-      const r = generateApi(repo, out);
-      if (!r.ok) {
-        console.error(r.output);
-        process.exit(1);
-      }
-      const diff = differences(out, docs);
-      if (diff.length) {
-        console.error(`docs/api/ is stale; run \`npm run docs:api\` and commit it:\n  ${diff.join('\n  ')}`);
-        process.exit(1);
-      }
-      console.log('docs/api/ is up to date');
-    } finally {
-      rmSync(out, { recursive: true, force: true });
+    const r = generateApi(repo, out);
+    const diff = r.ok ? differences(out, docs) : [];
+    rmSync(out, { recursive: true, force: true });
+    if (!r.ok) {
+      console.error(r.output);
+      process.exit(1);
     }
+    if (diff.length) {
+      console.error(`docs/api/ is stale; run \`npm run docs:api\` and commit it:\n  ${diff.join('\n  ')}`);
+      process.exit(1);
+    }
+    console.log('docs/api/ is up to date');
   } else {
     rmSync(docs, { recursive: true, force: true });
     const r = generateApi(repo, docs);
