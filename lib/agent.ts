@@ -37,7 +37,7 @@ function validateAgentOptions(options: unknown): void {
 }
 
 /** The callback Node's agents pass to `createConnection` (`oncreate`). */
-type CreateCallback = (err: Error | null, stream: Duplex) => void;
+export type CreateCallback = (err: Error | null, stream: Duplex) => void;
 
 /**
  * Runs `connect`; if it throws and the agent gave a callback, the error goes there (so it becomes

@@ -42,6 +42,7 @@ interface NsFile {
 export interface NetNSPromises {
   /** `dns.promises.lookup()` inside the namespace. */
   lookup(hostname: string, options: NetNSLookupOptions & { all: true }): Promise<LookupAddress[]>;
+  /** `dns.promises.lookup()` inside the namespace, for one address. */
   lookup(hostname: string, options?: number | NetNSLookupOptions): Promise<LookupAddress>;
 }
 
@@ -223,6 +224,7 @@ export class NetNS {
     return this.#etcDir;
   }
 
+  /** Sets the etc directory of this handle: an absolute or relative path, or `undefined` for none. */
   set etcDir(dir: string | undefined) {
     this.#gate();
     if (dir !== undefined) validatePath(dir, 'etcDir');

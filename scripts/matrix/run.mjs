@@ -7,7 +7,7 @@
 //
 //   --ci          only the cells .ci/run runs (x64 glibc 20/22/24, x64 musl, arm64 glibc smoke)
 //   --cells A,B   only these cells (ids as in the table's first columns, e.g. x64-musl-node22)
-//   --readme      write the table into the README's marked block
+//   --readme      write the table into the marked block of docs/platforms.md
 // Downloads are cached in $NETNS_MATRIX_CACHE (default ~/.cache/netns-matrix).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { build, checkBinary } from './build.mjs';
 import { cells as allCells } from './cells.mjs';
 import { installApp, packDependencies, packPlatform, packRoot } from './install.mjs';
 import { suiteTree } from './suite.mjs';
-import { render, writeReadme } from './table.mjs';
+import { render, writeTable } from './table.mjs';
 import { targets } from './targets.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -195,8 +195,8 @@ if (flag('--readme')) {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const kernel = execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
   const about = `Generated ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${hostname()} (Linux ${kernel}, ${cpus().length} x ${cpu}), ${seconds(started)}: ${passed} passed, ${rows.length - passed} failed.`;
-  writeReadme(join(repo, 'README.md'), table, about);
-  log('README.md: table written');
+  writeTable(join(repo, 'docs', 'platforms.md'), table, about);
+  log('docs/platforms.md: table written');
 }
 console.log(`${passed} passed, ${rows.length - passed} failed`);
 process.exit(passed === rows.length && rows.length > 0 ? 0 : 1);
