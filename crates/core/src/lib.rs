@@ -25,7 +25,7 @@ mod thread;
 #[cfg(test)]
 mod testutil;
 
-pub use error::{Error, Result, Subject};
+pub use error::{Error, Needed, Result, Subject, CAP_NET_ADMIN, CAP_SYS_ADMIN};
 pub use etcview::{enter_netns_view, fingerprint, netns_etc_dir, EtcView, Fingerprint, ETC_NETNS_DIR};
 pub use gai::{getaddrinfo, GaiError};
 pub use lifecycle::{
