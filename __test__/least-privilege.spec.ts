@@ -59,6 +59,7 @@ const NEEDS: Record<string, string[] | 'runDir'> = {
   hostConnectWithMark: [NET],
   rebindToDevice: ['CAP_NET_RAW'],
   getNSFromPid1: ['CAP_SYS_PTRACE'],
+  listenOnPort80: [SYS, 'CAP_NET_BIND_SERVICE'],
   createInSystemRunDir: 'runDir',
   deleteInSystemRunDir: 'runDir',
 };
@@ -164,7 +165,8 @@ async function proveWith(t: ExecutionContext, caps: Capability[]): Promise<void>
       if (got.ok && values[op]) t.true(values[op](got.value), `${op} returned ${JSON.stringify(got.value)}`);
       continue;
     }
-    const code = missing === 'CAP_SYS_PTRACE' ? 'EACCES' : 'EPERM';
+    // The kernel says EACCES, not EPERM, for another user's /proc files and for low ports.
+    const code = missing === 'CAP_SYS_PTRACE' || missing === 'CAP_NET_BIND_SERVICE' ? 'EACCES' : 'EPERM';
     t.like(got, { ok: false, cls: 'NetNSSystemError', code, capability: missing }, op);
     t.true(got.message?.includes(missing), `${op}: ${got.message}`);
     t.deepEqual(got.leftFds, [], `${op} left fds open`);
