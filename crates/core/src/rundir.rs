@@ -76,8 +76,9 @@ pub(crate) fn lock(dir: &Path, create: bool) -> Result<LockedRunDir> {
 
 /// Fails (`EACCES`, or `EROFS`) when this process may not make or remove entries in `dir`,
 /// before anything is changed: `faccessat2(2)` with `W_OK | X_OK` and `AT_EACCESS` judges with
-/// the effective ids and capabilities, as the `open(2)` or `unlink(2)` that follow would be. A
-/// kernel without `faccessat2` (before 5.8) skips the check, and the calls themselves are judged.
+/// the effective ids and capabilities, as the `open(2)` or `unlink(2)` that follow would be.
+/// Any other answer skips the check and leaves the judgement to those calls: `ENOSYS` from a
+/// kernel before 5.8 (or an emulator), `EPERM` from a seccomp filter that does not know it.
 fn check_writable(dir: &Path) -> Result<()> {
     let path = CString::new(dir.as_os_str().as_bytes()).map_err(|_| Error::sys(Errno::EINVAL, "faccessat2", Subject::Path(dir.into())))?;
     // SAFETY: a valid C string and plain integer flags; the kernel only reads the path.
@@ -85,8 +86,8 @@ fn check_writable(dir: &Path) -> Result<()> {
         libc::syscall(libc::SYS_faccessat2, libc::AT_FDCWD, path.as_ptr(), libc::W_OK | libc::X_OK, libc::AT_EACCESS)
     };
     match Errno::result(rc) {
-        Ok(_) | Err(Errno::ENOSYS) => Ok(()),
-        Err(e) => Err(Error::sys(e, "faccessat2", Subject::Path(dir.into()))),
+        Err(e @ (Errno::EACCES | Errno::EROFS)) => Err(Error::sys(e, "faccessat2", Subject::Path(dir.into()))),
+        _ => Ok(()),
     }
 }
 
