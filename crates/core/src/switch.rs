@@ -28,19 +28,28 @@ pub fn setns(fd: BorrowedFd<'_>, nstype: i32) -> Result<()> {
 pub fn enter_net(target: BorrowedFd<'_>) -> Result<bool> {
     match setns(target, libc::CLONE_NEWNET) {
         Ok(()) => Ok(true),
-        Err(e) if e.errno() == Some(Errno::EPERM) && Identity::of(target).ok() == NetNs::current()?.identity().ok() => Ok(false),
+        Err(e) if e.errno() == Some(Errno::EPERM) && is_current(target) => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+/// Whether `target` is the calling thread's network namespace (false if either is unknown).
+fn is_current(target: BorrowedFd<'_>) -> bool {
+    match (Identity::of(target), NetNs::current().and_then(|ns| ns.identity())) {
+        (Ok(target), Ok(here)) => target == here,
+        _ => false,
     }
 }
 
 /// The calling thread, switched into another network namespace until this guard drops.
 ///
 /// Dropping the guard switches the thread back to the namespace it was in, also on an early
-/// return or an unwinding panic. A guard for the namespace the thread is in already, made
-/// without `CAP_SYS_ADMIN`, switches nothing either way ([`enter_net`]). The way back is a private fd, checked by identity before it is
+/// return or an unwinding panic. The way back is a private fd, checked by identity before it is
 /// used: if that fd was closed or now names another namespace (code that closed fds it did not
 /// own), or the switch back fails, the thread would be in a namespace nobody chose, and the
-/// process is stopped with a message rather than let it go on there.
+/// process is stopped with a message rather than let it go on there. A guard for the namespace
+/// the thread is in already, made without `CAP_SYS_ADMIN`, switches nothing either way
+/// ([`enter_net`]).
 #[must_use = "the thread switches back when the guard drops"]
 #[derive(Debug)]
 pub struct NsGuard {
