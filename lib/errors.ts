@@ -14,7 +14,11 @@ export class NetNSError extends Error {
   }
 }
 
-/** A system call failed. `code` is the errno name (`EPERM`), `errno` its negated number, as in Node. */
+/**
+ * A system call failed. `code` is the errno name (`EPERM`), `errno` its negated number, as in Node.
+ * A refusal says what was missing: `capability` for a call the kernel refused for lack of one
+ * (docs/privileges.md), `runDir` for a run directory of named namespaces this process may not write.
+ */
 export class NetNSSystemError extends NetNSError {
   /** The negated errno, as Node's system errors have it (e.g. `-1` for `EPERM`). */
   readonly errno: number;
@@ -26,13 +30,32 @@ export class NetNSSystemError extends NetNSError {
   readonly fd?: number;
   /** The device or namespace name involved, if any. */
   readonly target?: string;
-  constructor(init: { code: string; message: string; errno: number; syscall: string; path?: string; fd?: number; target?: string }) {
+  /** For a call refused for lack of a capability: its name, e.g. `CAP_SYS_ADMIN` (`capabilities(7)`). */
+  readonly capability?: string;
+  /**
+   * For a run directory of named namespaces this process may not write in (`EACCES`, `EROFS`):
+   * that directory. Pass one it may write as the `runDir` option or in `NETNS_RUN_DIR`.
+   */
+  readonly runDir?: string;
+  constructor(init: {
+    code: string;
+    message: string;
+    errno: number;
+    syscall: string;
+    path?: string;
+    fd?: number;
+    target?: string;
+    capability?: string;
+    runDir?: string;
+  }) {
     super(init.code, init.message);
     this.errno = init.errno;
     this.syscall = init.syscall;
     if (init.path !== undefined) this.path = init.path;
     if (init.fd !== undefined) this.fd = init.fd;
     if (init.target !== undefined) this.target = init.target;
+    if (init.capability !== undefined) this.capability = init.capability;
+    if (init.runDir !== undefined) this.runDir = init.runDir;
   }
 }
 
@@ -187,6 +210,8 @@ interface NativeError extends Error {
   fd?: number;
   target?: string;
   nstype?: number;
+  capability?: string;
+  runDir?: string;
 }
 
 /**
@@ -215,6 +240,8 @@ export function fromNative(e: unknown): unknown {
         path: n.path,
         fd: n.fd,
         target: n.target,
+        capability: n.capability,
+        runDir: n.runDir,
       });
   }
 }

@@ -70,7 +70,8 @@ function checkedRunDir(value: unknown, name: string): string {
  * - Without a name: an anonymous namespace that lives as long as something holds it (this
  *   handle, a socket made in it, a process in it). Its `path` is `/proc/<pid>/fd/<fd>`.
  *
- * Needs CAP_SYS_ADMIN (`EPERM` otherwise). A name that is not a single path component throws
+ * Needs CAP_SYS_ADMIN (`EPERM` otherwise) and, with a name, a run directory this process may write
+ * in (`EACCES` whose `runDir` names it otherwise). A name that is not a single path component throws
  * `NetNSInvalidNameError` before anything is touched.
  */
 export function createNetNS(name?: string, options?: RunDirOptions): NetNS {

@@ -156,7 +156,13 @@ function ordered(addresses: LookupAddress[], order: LookupOrder): LookupAddress[
 function settle(answer: LookupAnswer, q: Query): LookupAddress[] {
   if (answer.code === undefined || answer.code === null) return ordered(answer.addresses, q.order);
   if (answer.syscall) {
-    throw new NetNSSystemError({ code: answer.code, message: answer.message ?? answer.code, errno: answer.errno ?? 0, syscall: answer.syscall });
+    throw new NetNSSystemError({
+      code: answer.code,
+      message: answer.message ?? answer.code,
+      errno: answer.errno ?? 0,
+      syscall: answer.syscall,
+      capability: answer.capability ?? undefined,
+    });
   }
   throw lookupError(answer.code, q.hostname);
 }

@@ -45,7 +45,7 @@ export function socketFd(target: SocketTarget, name = 'target'): number {
   return fd;
 }
 
-/** Sets the socket's `SO_MARK` (an unsigned 32-bit integer); needs `CAP_NET_ADMIN`. */
+/** Sets the socket's `SO_MARK` (an unsigned 32-bit integer); needs `CAP_NET_ADMIN` (or `CAP_NET_RAW`). */
 export function setMark(target: SocketTarget, mark: number): void {
   validateUint32(mark, 'mark');
   const fd = socketFd(target);
@@ -59,8 +59,8 @@ export function getMark(target: SocketTarget): number {
 }
 
 /**
- * Binds the socket to a network device (`SO_BINDTODEVICE`); needs `CAP_NET_ADMIN`. The device
- * must exist in the socket's namespace (`ENODEV` otherwise).
+ * Binds the socket to a network device (`SO_BINDTODEVICE`): no capability the first time,
+ * `CAP_NET_RAW` to change it. The device must exist in the socket's namespace (`ENODEV` otherwise).
  */
 export function bindToDevice(target: SocketTarget, ifname: string): void {
   validateDeviceName(ifname, 'ifname');

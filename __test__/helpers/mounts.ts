@@ -37,13 +37,18 @@ export const mountPointsUnder = (dir: string): string[] =>
 /** The mounts of the namespace with inode `ino` (bind mounts of it). */
 export const mountsOfNs = (ino: number): MountEntry[] => mounts().filter((m) => m.root === `net:[${ino}]`);
 
+/** Unmounts everything mounted at `dir` or below it, deepest first (`umount -l`); never throws. */
+export function unmountUnder(dir: string): void {
+  for (const point of mountPointsUnder(dir).sort((a, b) => b.length - a.length)) {
+    spawnSync('umount', ['-l', point], { stdio: 'ignore' });
+  }
+}
+
 /** A temporary folder; `runDir` inside it does not exist yet. Everything is unmounted and removed on teardown. */
 export function tempRunDir(t: ExecutionContext): { base: string; runDir: string } {
   const base = mkdtempSync(join(tmpdir(), 'netns-lc-'));
   t.teardown(() => {
-    for (const point of mountPointsUnder(base).sort((a, b) => b.length - a.length)) {
-      spawnSync('umount', ['-l', point], { stdio: 'ignore' });
-    }
+    unmountUnder(base);
     rmSync(base, { recursive: true, force: true });
   });
   return { base, runDir: join(base, 'run') };

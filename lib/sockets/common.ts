@@ -29,9 +29,9 @@ export type Where = NamespaceRef | null;
 
 /** Options every socket of this module takes, set natively before it binds or connects. */
 export interface SocketSteering {
-  /** `SO_MARK`, an unsigned 32-bit integer, set before the first packet; needs `CAP_NET_ADMIN`. */
+  /** `SO_MARK`, an unsigned 32-bit integer, set before the first packet; needs `CAP_NET_ADMIN` (or `CAP_NET_RAW`). */
   mark?: number;
-  /** `SO_BINDTODEVICE`: a device of the socket's namespace (`ENODEV` otherwise); needs `CAP_NET_ADMIN`. */
+  /** `SO_BINDTODEVICE`: a device of the socket's namespace (`ENODEV` otherwise); needs no capability. */
   device?: string;
 }
 

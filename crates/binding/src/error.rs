@@ -4,8 +4,9 @@ use napi::bindgen_prelude::JsObjectValue;
 use napi::{Env, Error, JsValue, Status};
 use netns_core::{Error as CoreError, Subject};
 
-/// Maps a core error to a JS `Error` carrying `code`, `errno`, `syscall`, `path`/`fd`/`name`, and
-/// `netnsKind` (which tells the facade which exported class to make of it).
+/// Maps a core error to a JS `Error` carrying `code`, `errno`, `syscall`, `path`/`fd`/`name`,
+/// `capability` or `runDir` for a refusal, and `netnsKind` (which tells the facade which exported
+/// class to make of it).
 pub fn to_js(env: &Env, e: CoreError) -> Error {
     build(env, &e).unwrap_or_else(|fallback| fallback)
 }
@@ -14,6 +15,7 @@ fn build(env: &Env, e: &CoreError) -> napi::Result<Error> {
     let mut obj = env.create_error(Error::new(Status::GenericFailure, e.to_string()))?;
     let (code, kind, path) = match e {
         CoreError::Sys { errno, .. } => (format!("{errno:?}"), "system", None),
+        CoreError::RunDirNotWritable { errno, path, .. } => (format!("{errno:?}"), "system", Some(path)),
         CoreError::PathNotExist { path } => ("ERR_NETNS_PATH_NOT_EXIST".into(), "pathNotExist", Some(path)),
         CoreError::PathNotNs { path, .. } => ("ERR_NETNS_PATH_NOT_NS".into(), "pathNotNs", Some(path)),
         CoreError::WrongType { path, .. } => ("ERR_NETNS_WRONG_TYPE".into(), "wrongType", Some(path)),
@@ -25,19 +27,23 @@ fn build(env: &Env, e: &CoreError) -> napi::Result<Error> {
         obj.set_named_property("path", path.to_string_lossy().into_owned())?;
     }
     match e {
-        CoreError::Sys { errno, syscall, subject } => {
+        CoreError::Sys { errno, syscall, .. } | CoreError::RunDirNotWritable { errno, syscall, .. } => {
             // Node's system errors carry the negated errno (libuv's convention).
             obj.set_named_property("errno", -(*errno as i32))?;
             obj.set_named_property("syscall", *syscall)?;
-            match subject {
-                Subject::None => {}
-                Subject::Path(p) => obj.set_named_property("path", p.to_string_lossy().into_owned())?,
-                Subject::Fd(fd) => obj.set_named_property("fd", *fd)?,
-                Subject::Name(n) => obj.set_named_property("target", n.as_str())?,
-            }
         }
         CoreError::WrongType { nstype, .. } => obj.set_named_property("nstype", *nstype)?,
         _ => {}
+    }
+    match e {
+        CoreError::Sys { subject: Subject::Path(p), .. } => obj.set_named_property("path", p.to_string_lossy().into_owned())?,
+        CoreError::Sys { subject: Subject::Fd(fd), .. } => obj.set_named_property("fd", *fd)?,
+        CoreError::Sys { subject: Subject::Name(n), .. } => obj.set_named_property("target", n.as_str())?,
+        CoreError::RunDirNotWritable { run_dir, .. } => obj.set_named_property("runDir", run_dir.to_string_lossy().into_owned())?,
+        _ => {}
+    }
+    if let Some(needed) = e.missing_capability() {
+        obj.set_named_property("capability", needed.capability)?;
     }
     Ok(Error::from(obj.to_unknown()))
 }

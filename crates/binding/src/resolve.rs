@@ -32,10 +32,13 @@ pub struct LookupAnswer {
     pub errno: Option<i32>,
     /// On a failed setup: the core's message, naming the path involved.
     pub message: Option<String>,
+    /// On a setup refused for lack of a capability: its name, e.g. `CAP_SYS_ADMIN`.
+    pub capability: Option<String>,
 }
 
 fn answer_to_js(answer: Answer) -> LookupAnswer {
-    let mut out = LookupAnswer { addresses: Vec::new(), code: None, syscall: None, errno: None, message: None };
+    let mut out =
+        LookupAnswer { addresses: Vec::new(), code: None, syscall: None, errno: None, message: None, capability: None };
     match answer {
         Answer::Found(found) => {
             out.addresses = found
@@ -46,6 +49,7 @@ fn answer_to_js(answer: Answer) -> LookupAnswer {
         Answer::Gai(e) => out.code = Some(e.code),
         Answer::Setup(e) => {
             out.message = Some(e.to_string());
+            out.capability = e.missing_capability().map(|n| n.capability.to_string());
             if let CoreError::Sys { errno, syscall, subject: _ } = &e {
                 out.code = Some(format!("{errno:?}"));
                 out.syscall = Some((*syscall).to_string());

@@ -25,7 +25,7 @@ mod thread;
 #[cfg(test)]
 mod testutil;
 
-pub use error::{Error, Result, Subject};
+pub use error::{Error, Needed, Result, Subject, CAP_NET_ADMIN, CAP_SYS_ADMIN};
 pub use etcview::{enter_netns_view, fingerprint, netns_etc_dir, EtcView, Fingerprint, ETC_NETNS_DIR};
 pub use gai::{getaddrinfo, GaiError};
 pub use lifecycle::{
@@ -39,7 +39,7 @@ pub use resolver::{lookup_in, resolver_threads, Answer, Lookup, IDLE, THREADS_MA
 pub use rundir::{run_dir, system_run_dir, NETNS_RUN_DIR_ENV};
 pub use socket::{socket_in, Address, Family, Kind, SocketSpec, UnixPath};
 pub use sockpool::{SocketPool, SOCKET_POOL_MAX};
-pub use switch::{identity_of_raw, restore_outermost, setns, LentFd, NsGuard};
+pub use switch::{enter_net, identity_of_raw, restore_outermost, setns, LentFd, NsGuard};
 pub use thread::{gettid, thread_ns_path, THREAD_SELF_NS_NET};
 
 /// `CLONE_NEWNET`: the namespace type of a network namespace (`setns(2)`'s `nstype`).

@@ -90,6 +90,8 @@ pub fn create_anonymous() -> Result<NetNs> {
 /// name fails with `EEXIST`; a stale entry (an empty regular file that is no mount, left by a
 /// creation or deletion that was killed half way) is removed and the name reused. If a step
 /// fails, what this call made is removed: the file, and the bind mount of the directory on itself.
+/// A run directory this process may not write in (or create) is [`Error::RunDirNotWritable`],
+/// found before anything is changed.
 pub fn create_named(run_dir: &Path, name: &str) -> Result<NetNs> {
     create_named_from(run_dir, name, Path::new(THREAD_SELF_NS_NET))
 }
@@ -98,9 +100,9 @@ pub fn create_named(run_dir: &Path, name: &str) -> Result<NetNs> {
 /// that cannot be mounted, to check the clean-up).
 fn create_named_from(run_dir: &Path, name: &str, source: &Path) -> Result<NetNs> {
     let path = named_path(run_dir, name)?;
-    let mut dir = rundir::lock(run_dir, true)?;
+    let mut dir = rundir::lock(run_dir, true).map_err(|e| e.in_run_dir(run_dir))?;
     dir.make_shared()?;
-    let made = create_locked(path, source.to_path_buf());
+    let made = create_locked(path, source.to_path_buf()).map_err(|e| e.in_run_dir(run_dir));
     if made.is_err() {
         dir.undo_bind();
     }
@@ -194,19 +196,21 @@ fn entry_state(path: &Path) -> EntryState {
 ///
 /// It holds the run directory's lock, as [`create_named`] does, so a deletion never sees a
 /// creation half done, and a creation never sees a deletion half done. A stale entry is
-/// removed too. A missing name (or run directory) fails with `ENOENT` (from `unlink`).
+/// removed too. A missing name (or run directory) fails with `ENOENT` (from `unlink`). A run
+/// directory this process may not write in is [`Error::RunDirNotWritable`], found before the
+/// namespace is unmounted.
 pub fn delete_named(run_dir: &Path, name: &str) -> Result<()> {
     let path = named_path(run_dir, name)?;
     let _dir = match rundir::lock(run_dir, false) {
         Err(e) if e.errno() == Some(Errno::ENOENT) => return Err(Error::sys(Errno::ENOENT, "unlink", Subject::Path(path))),
-        other => other?,
+        other => other.map_err(|e| e.in_run_dir(run_dir))?,
     };
     match umount2(&path, MntFlags::MNT_DETACH) {
         // EINVAL: not a mount point (a stale entry); ENOENT: unlink says it.
         Ok(()) | Err(Errno::EINVAL) | Err(Errno::ENOENT) => {}
         Err(e) => return Err(Error::sys(e, "umount2", Subject::Path(path))),
     }
-    unlink(&path).map_err(|e| Error::sys(e, "unlink", Subject::Path(path)))
+    unlink(&path).map_err(|e| Error::sys(e, "unlink", Subject::Path(path)).in_run_dir(run_dir))
 }
 
 /// The names of the named namespaces in `run_dir`, sorted. A missing directory has none.
@@ -386,6 +390,33 @@ mod tests {
         }
         let e = validate_name("a/b").unwrap_err();
         assert_eq!(e.to_string(), "invalid namespace name \"a/b\": it contains '/'; a name must be a single path component");
+    }
+
+    #[test]
+    fn a_run_dir_that_may_not_be_written_is_refused_before_anything_changes() {
+        // Root may write anywhere, except on a read-only file system: EROFS stands in for EACCES.
+        let dir = TempRunDir::new("readonly");
+        let ns = create_named(&dir.0, "live").unwrap();
+        // The run directory is a bind mount of itself now: make that mount read-only.
+        let remount = |flags: MsFlags| mount(None::<&OsStr>, &dir.0, None::<&OsStr>, MsFlags::MS_REMOUNT | MsFlags::MS_BIND | flags, None::<&OsStr>);
+        remount(MsFlags::MS_RDONLY).unwrap();
+        let before = mounts_under(&dir.0);
+
+        let e = create_named(&dir.0, "x").unwrap_err();
+        assert_eq!(
+            e,
+            Error::RunDirNotWritable { errno: Errno::EROFS, syscall: "faccessat2", path: dir.0.clone(), run_dir: dir.0.clone() }
+        );
+        assert!(e.to_string().contains(&format!("run directory '{}'", dir.0.display())), "{e}");
+        let e = delete_named(&dir.0, "live").unwrap_err();
+        assert_eq!(e.errno(), Some(Errno::EROFS));
+        assert!(matches!(e, Error::RunDirNotWritable { .. }));
+        assert_eq!(mounts_under(&dir.0), before, "no mount made or taken away");
+        assert_eq!(NetNs::open(&dir.0.join("live")).unwrap().identity().unwrap(), ns.identity().unwrap());
+
+        remount(MsFlags::empty()).unwrap();
+        delete_named(&dir.0, "live").unwrap();
+        assert!(list_named(&dir.0, true).unwrap().is_empty());
     }
 
     #[test]

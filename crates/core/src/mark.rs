@@ -7,7 +7,7 @@ use nix::sys::socket::{getsockopt, setsockopt, sockopt};
 
 use crate::error::{Error, Result, Subject};
 
-/// Sets `SO_MARK` on a socket (`socket(7)`); needs `CAP_NET_ADMIN`.
+/// Sets `SO_MARK` on a socket (`socket(7)`); needs `CAP_NET_ADMIN` (or `CAP_NET_RAW`).
 pub fn set_mark(fd: BorrowedFd<'_>, mark: u32) -> Result<()> {
     setsockopt(&fd, sockopt::Mark, &mark).map_err(|e| Error::sys(e, "setsockopt", Subject::Fd(fd.as_raw_fd())))
 }
@@ -17,8 +17,9 @@ pub fn get_mark(fd: BorrowedFd<'_>) -> Result<u32> {
     getsockopt(&fd, sockopt::Mark).map_err(|e| Error::sys(e, "getsockopt", Subject::Fd(fd.as_raw_fd())))
 }
 
-/// Binds a socket to a network device with `SO_BINDTODEVICE` (`socket(7)`); needs
-/// `CAP_NET_ADMIN`. The device must exist in the socket's namespace (`ENODEV` otherwise).
+/// Binds a socket to a network device with `SO_BINDTODEVICE` (`socket(7)`): no capability the
+/// first time (Linux 5.7 and later), `CAP_NET_RAW` to change it. The device must exist in the
+/// socket's namespace (`ENODEV` otherwise).
 pub fn bind_to_device(fd: BorrowedFd<'_>, ifname: &str) -> Result<()> {
     setsockopt(&fd, sockopt::BindToDevice, &OsString::from(ifname))
         .map_err(|e| Error::sys(e, "setsockopt", Subject::Name(ifname.into())))

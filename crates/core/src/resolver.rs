@@ -196,7 +196,7 @@ fn leave(mut guard: MutexGuard<'static, Option<Pool>>, view: &View) {
 /// Gives the calling (resolver) thread the view's `/etc`, then moves it into the namespace.
 fn enter(view: &View, ns_fd: OwnedFd) -> Result<Option<EtcView>> {
     let etc = view.etc_dir.as_deref().map(EtcView::enter).transpose()?;
-    crate::switch::setns(ns_fd.as_fd(), libc::CLONE_NEWNET)?;
+    crate::switch::enter_net(ns_fd.as_fd())?;
     Ok(etc)
 }
 

@@ -1,7 +1,8 @@
 //! The run directory of named namespaces (`/run/netns`), and making it a shared mount.
 
-use std::ffi::OsStr;
+use std::ffi::{CString, OsStr};
 use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
@@ -62,6 +63,7 @@ pub(crate) fn lock(dir: &Path, create: bool) -> Result<LockedRunDir> {
     }
     let mut fd = open(dir, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|e| Error::sys(e, "open", Subject::Path(dir.into())))?;
+    check_writable(dir)?;
     let lock = loop {
         match Flock::lock(fd, FlockArg::LockExclusive) {
             Ok(lock) => break lock,
@@ -70,6 +72,23 @@ pub(crate) fn lock(dir: &Path, create: bool) -> Result<LockedRunDir> {
         }
     };
     Ok(LockedRunDir { _lock: lock, dir: dir.into(), bound: false })
+}
+
+/// Fails (`EACCES`, or `EROFS`) when this process may not make or remove entries in `dir`,
+/// before anything is changed: `faccessat2(2)` with `W_OK | X_OK` and `AT_EACCESS` judges with
+/// the effective ids and capabilities, as the `open(2)` or `unlink(2)` that follow would be.
+/// Any other answer skips the check and leaves the judgement to those calls: `ENOSYS` from a
+/// kernel before 5.8 (or an emulator), `EPERM` from a seccomp filter that does not know it.
+fn check_writable(dir: &Path) -> Result<()> {
+    let path = CString::new(dir.as_os_str().as_bytes()).map_err(|_| Error::sys(Errno::EINVAL, "faccessat2", Subject::Path(dir.into())))?;
+    // SAFETY: a valid C string and plain integer flags; the kernel only reads the path.
+    let rc = unsafe {
+        libc::syscall(libc::SYS_faccessat2, libc::AT_FDCWD, path.as_ptr(), libc::W_OK | libc::X_OK, libc::AT_EACCESS)
+    };
+    match Errno::result(rc) {
+        Err(e @ (Errno::EACCES | Errno::EROFS)) => Err(Error::sys(e, "faccessat2", Subject::Path(dir.into()))),
+        _ => Ok(()),
+    }
 }
 
 impl LockedRunDir {

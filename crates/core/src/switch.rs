@@ -3,6 +3,7 @@
 use std::cell::Cell;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
+use nix::errno::Errno;
 use nix::sched::CloneFlags;
 
 use crate::error::{Error, Result, Subject};
@@ -17,19 +18,45 @@ pub fn setns(fd: BorrowedFd<'_>, nstype: i32) -> Result<()> {
         .map_err(|e| Error::sys(e, "setns", Subject::Fd(fd.as_raw_fd())))
 }
 
+/// Moves the calling thread into the network namespace behind `target` unless it is there
+/// already, and returns whether it moved.
+///
+/// `setns(2)` into the thread's own namespace changes nothing, yet needs `CAP_SYS_ADMIN` like any
+/// other: when it is refused (`EPERM`) and `target` is the namespace the thread is in, nothing
+/// had to be done, so a process without the capability can still act in its own namespace. The
+/// identities are compared only after a refusal: the usual path costs nothing more.
+pub fn enter_net(target: BorrowedFd<'_>) -> Result<bool> {
+    match setns(target, libc::CLONE_NEWNET) {
+        Ok(()) => Ok(true),
+        Err(e) if e.errno() == Some(Errno::EPERM) && is_current(target) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `target` is the calling thread's network namespace (false if either is unknown).
+fn is_current(target: BorrowedFd<'_>) -> bool {
+    match (Identity::of(target), NetNs::current().and_then(|ns| ns.identity())) {
+        (Ok(target), Ok(here)) => target == here,
+        _ => false,
+    }
+}
+
 /// The calling thread, switched into another network namespace until this guard drops.
 ///
 /// Dropping the guard switches the thread back to the namespace it was in, also on an early
 /// return or an unwinding panic. The way back is a private fd, checked by identity before it is
 /// used: if that fd was closed or now names another namespace (code that closed fds it did not
 /// own), or the switch back fails, the thread would be in a namespace nobody chose, and the
-/// process is stopped with a message rather than let it go on there.
+/// process is stopped with a message rather than let it go on there. A guard for the namespace
+/// the thread is in already, made without `CAP_SYS_ADMIN`, switches nothing either way
+/// ([`enter_net`]).
 #[must_use = "the thread switches back when the guard drops"]
 #[derive(Debug)]
 pub struct NsGuard {
     host: NetNs,
     host_id: Identity,
     outermost: bool,
+    switched: bool,
 }
 
 thread_local! {
@@ -42,12 +69,13 @@ impl NsGuard {
     pub fn enter(target: BorrowedFd<'_>) -> Result<NsGuard> {
         let host = NetNs::current()?;
         let host_id = host.identity()?;
-        setns(target, libc::CLONE_NEWNET)?;
-        let outermost = OUTERMOST.with(|o| o.get().is_none());
+        let switched = enter_net(target)?;
+        // A guard that did not switch has no way back to keep: the thread never left.
+        let outermost = switched && OUTERMOST.with(|o| o.get().is_none());
         if outermost {
             OUTERMOST.with(|o| o.set(Some((host.as_fd().as_raw_fd(), host_id))));
         }
-        Ok(NsGuard { host, host_id, outermost })
+        Ok(NsGuard { host, host_id, outermost, switched })
     }
 
     /// The namespace the thread was in before, open for as long as the guard lives.
@@ -67,6 +95,9 @@ impl NsGuard {
 
 impl Drop for NsGuard {
     fn drop(&mut self) {
+        if !self.switched {
+            return;
+        }
         if self.outermost {
             OUTERMOST.with(|o| o.set(None));
         }
@@ -150,7 +181,7 @@ fn fail_stop(why: &str) -> ! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::unshared_netns;
+    use crate::testutil::{unshared_netns, without_sys_admin};
 
     #[test]
     fn guard_enters_and_restores() {
@@ -175,6 +206,28 @@ mod tests {
         });
         assert!(r.is_err());
         assert_eq!(NetNs::current().unwrap().identity().unwrap(), before);
+    }
+
+    #[test]
+    fn without_cap_sys_admin_a_guard_for_the_own_namespace_switches_nothing_and_another_is_eperm() {
+        let other = unshared_netns();
+        let here = NetNs::current().unwrap().identity().unwrap();
+        let (own, refused, after) = without_sys_admin(move || {
+            let current = NetNs::current().unwrap();
+            // The bare system call is refused even for the thread's own namespace.
+            assert_eq!(setns(current.as_fd(), libc::CLONE_NEWNET).unwrap_err().errno(), Some(Errno::EPERM));
+            let own = {
+                let guard = NsGuard::enter(current.as_fd()).unwrap();
+                assert!(!restore_outermost().unwrap(), "nothing to restore");
+                (Identity::of(guard.host()).unwrap(), NetNs::current().unwrap().identity().unwrap())
+            };
+            let refused = NsGuard::enter(other.as_fd()).unwrap_err();
+            (own, refused, NetNs::current().unwrap().identity().unwrap())
+        });
+        assert_eq!(own, (here, here));
+        assert_eq!(refused.errno(), Some(Errno::EPERM));
+        assert_eq!(refused.missing_capability().map(|n| n.capability), Some(crate::CAP_SYS_ADMIN));
+        assert_eq!(after, here);
     }
 
     #[test]

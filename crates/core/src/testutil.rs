@@ -34,3 +34,36 @@ pub(crate) fn port_of(fd: BorrowedFd<'_>) -> u16 {
     let addr: SockaddrStorage = getsockname(fd.as_raw_fd()).unwrap();
     addr.as_sockaddr_in().map(|a| a.port()).or_else(|| addr.as_sockaddr_in6().map(|a| a.port())).unwrap()
 }
+
+/// Runs `f` on a new thread whose effective capabilities lack `CAP_SYS_ADMIN` (`capset(2)` acts
+/// on the calling thread only), as an ordinary user's would; the test threads keep theirs.
+pub(crate) fn without_sys_admin<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy, Default)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+    const CAP_SYS_ADMIN: u32 = 21;
+    std::thread::spawn(move || {
+        let mut header = Header { version: LINUX_CAPABILITY_VERSION_3, pid: 0 };
+        let mut data = [Data::default(); 2];
+        // SAFETY: a version 3 header and the two data words it reads and writes.
+        let rc = unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) };
+        assert_eq!(rc, 0, "capget: {}", Errno::last());
+        data[0].effective &= !(1 << CAP_SYS_ADMIN);
+        // SAFETY: as above; lowering the effective set of the calling thread is always allowed.
+        let rc = unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) };
+        assert_eq!(rc, 0, "capset: {}", Errno::last());
+        f()
+    })
+    .join()
+    .unwrap()
+}
