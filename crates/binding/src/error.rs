@@ -18,6 +18,7 @@ fn build(env: &Env, e: &CoreError) -> napi::Result<Error> {
         CoreError::PathNotNs { path, .. } => ("ERR_NETNS_PATH_NOT_NS".into(), "pathNotNs", Some(path)),
         CoreError::WrongType { path, .. } => ("ERR_NETNS_WRONG_TYPE".into(), "wrongType", Some(path)),
         CoreError::InvalidName { .. } => ("ERR_NETNS_INVALID_NAME".into(), "invalidName", None),
+        CoreError::UserNsUnavailable { .. } => ("ERR_NETNS_USERNS_UNAVAILABLE".into(), "usernsUnavailable", None),
     };
     obj.set_named_property("code", code)?;
     obj.set_named_property("netnsKind", kind)?;
@@ -37,6 +38,15 @@ fn build(env: &Env, e: &CoreError) -> napi::Result<Error> {
             }
         }
         CoreError::WrongType { nstype, .. } => obj.set_named_property("nstype", *nstype)?,
+        CoreError::UserNsUnavailable { errno, syscall, cause } => {
+            obj.set_named_property("errno", -(*errno as i32))?;
+            obj.set_named_property("syscall", *syscall)?;
+            obj.set_named_property("reason", cause.name())?;
+            if let Some(sysctl) = cause.sysctl() {
+                obj.set_named_property("sysctl", sysctl)?;
+            }
+            obj.set_named_property("fix", cause.fix())?;
+        }
         _ => {}
     }
     Ok(Error::from(obj.to_unknown()))

@@ -58,6 +58,15 @@ pub enum Error {
         /// Why, in a few words.
         reason: &'static str,
     },
+    /// User namespaces are not available to this process, so no rootless namespace can be made.
+    UserNsUnavailable {
+        /// The kernel's error number.
+        errno: Errno,
+        /// The step that failed: `unshare` (`CLONE_NEWUSER`) or `write` (of `/proc/self/uid_map`).
+        syscall: &'static str,
+        /// What blocks them, as far as the kernel's settings tell.
+        cause: crate::userns::UserNsBlock,
+    },
 }
 
 /// The core's result type.
@@ -72,7 +81,7 @@ impl Error {
     /// The errno of a failed system call, if this is one.
     pub fn errno(&self) -> Option<Errno> {
         match self {
-            Error::Sys { errno, .. } => Some(*errno),
+            Error::Sys { errno, .. } | Error::UserNsUnavailable { errno, .. } => Some(*errno),
             _ => None,
         }
     }
@@ -135,6 +144,14 @@ impl fmt::Display for Error {
             Error::InvalidName { name, reason } => {
                 write!(f, "invalid namespace name {name:?}: {reason}; a name must be a single path component")
             }
+            Error::UserNsUnavailable { errno, syscall, cause } => write!(
+                f,
+                "{errno:?}: {}, {syscall}: user namespaces are not available to this process, so no rootless \
+                 namespace can be made: {}. Fix: {}",
+                describe(*errno),
+                cause.describe(),
+                cause.fix()
+            ),
         }
     }
 }

@@ -174,6 +174,11 @@ impl NetNs {
         Identity::of(self.fd.as_fd())
     }
 
+    /// The fd, owned by the caller from now on.
+    pub fn into_owned(self) -> OwnedFd {
+        self.fd
+    }
+
     /// Gives up ownership of the fd; the caller must close it.
     pub fn into_raw_fd(self) -> RawFd {
         self.fd.into_raw_fd()

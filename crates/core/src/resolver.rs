@@ -84,10 +84,15 @@ pub fn resolver_threads() -> usize {
 }
 
 /// Queues `job` for a resolver thread inside the network namespace `ns`, with `etc_dir`'s files
-/// over `/etc`'s (none when `None`). Returns at once; `job.done` is called on that thread.
+/// over `/etc`'s (none when `None`). Returns at once; `job.done` is called on that thread. For a
+/// namespace of the rootless helper, a thread of the helper resolves (see `crate::rootless`).
 /// Fails (and `job` is dropped uncalled) only when no thread can be started: `EAGAIN` when
 /// [`THREADS_MAX`] are busy elsewhere, or the errors of `fstat`, `fcntl` or `clone`.
 pub fn lookup_in(ns: BorrowedFd<'_>, etc_dir: Option<PathBuf>, job: Lookup) -> Result<()> {
+    if crate::rootless::owns(ns) {
+        // A namespace this process cannot enter: a thread of the rootless helper resolves.
+        return crate::rootless::lookup(ns, etc_dir, job);
+    }
     let view = View { ns: Identity::of(ns)?, etc_dir };
     let mut guard = lock_pool();
     let pool = guard.get_or_insert_with(Pool::default);

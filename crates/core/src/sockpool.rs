@@ -30,12 +30,24 @@ pub struct SocketPool {
     ns: Identity,
     spares: HashMap<(Family, Kind), Vec<OwnedFd>>,
     seen: HashSet<(Family, Kind)>,
+    /// A namespace of the rootless helper: its sockets are made there, the rest is done here.
+    rootless: bool,
+}
+
+/// `count` plain sockets (at least one) of `family` and `kind` made in `ns` in one switch: the
+/// first must be made; spares that cannot be (`EMFILE`, `ENOBUFS`) are not an error, only fewer.
+pub(crate) fn make_batch(ns: BorrowedFd<'_>, family: Family, kind: Kind, count: usize) -> Result<Vec<OwnedFd>> {
+    let _guard = NsGuard::enter(ns)?;
+    let mut made = vec![make_socket(family, kind)?];
+    made.extend((1..count).map_while(|_| make_socket(family, kind).ok()));
+    Ok(made)
 }
 
 impl SocketPool {
     /// An empty pool for the namespace behind `ns`; every later call must pass the same namespace.
     pub fn new(ns: BorrowedFd<'_>) -> Result<SocketPool> {
-        Ok(SocketPool { ns: Identity::of(ns)?, spares: HashMap::new(), seen: HashSet::new() })
+        let rootless = crate::rootless::owns(ns);
+        Ok(SocketPool { ns: Identity::of(ns)?, spares: HashMap::new(), seen: HashSet::new(), rootless })
     }
 
     /// A socket made in the pool's namespace and set up as `spec` says, from the spares when
@@ -58,13 +70,12 @@ impl SocketPool {
             return Ok(fd);
         }
         let size = if self.seen.insert((spec.family, spec.kind)) { 0 } else { size };
-        let (fd, made) = {
-            let _guard = NsGuard::enter(ns)?;
-            let fd = make_socket(spec.family, spec.kind)?;
-            // A spare that cannot be made (EMFILE, ENOBUFS) is not an error: fewer spares.
-            let made: Vec<OwnedFd> = (0..size).map_while(|_| make_socket(spec.family, spec.kind).ok()).collect();
-            (fd, made)
+        let mut made = if self.rootless {
+            crate::rootless::sockets(ns, spec.family, spec.kind, 1 + size)?
+        } else {
+            make_batch(ns, spec.family, spec.kind, 1 + size)?
         };
+        let fd = made.remove(0);
         // Spares are kept only when the call they were made for succeeds: a failed call leaves no
         // fd behind that it made.
         set_up(fd.as_fd(), spec)?;
