@@ -6,6 +6,7 @@ import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 import './helpers/kernel';
+import { dropCert, makeCert } from './helpers/servers';
 import { NOBODY, nobodyDir, runAsUser, runJsonAsUser } from './helpers/unprivileged';
 
 /** Code the bodies share: the helper (a child of this process), its fds, this process's fds. */
@@ -169,6 +170,71 @@ const { createNetNS } = require('netns');
   t.is(r.forkNs, r.inodes[0]);
   t.deepEqual(r.helpersAfter, [], 'the helper ended with the last handle, and was reaped');
   t.is(r.fdsAfter, r.fdsBefore, 'no fd left');
+});
+
+test('every client of a rootless handle reaches servers listening inside: agent, httpsAgent, createConnection, socket(), tlsConnect, http2Connect', async (t) => {
+  const cert = makeCert();
+  t.teardown(() => dropCert(cert));
+  const key = readFileSync(`${cert.dir}/key.pem`, 'utf8');
+  const body = `${COMMON}
+const http = require('node:http');
+const https = require('node:https');
+const http2 = require('node:http2');
+const tls = require('node:tls');
+const net = require('node:net');
+const { createNetNS } = require('netns');
+const key = ${JSON.stringify(key)}, cert = ${JSON.stringify(cert.cert.toString())};
+const listening = async (ns, server) => { ns.listen(server, { host: '127.0.0.1', port: 0 }); await once(server, 'listening'); return server.address().port; };
+const body = (res) => new Promise((ok) => { let b = ''; res.setEncoding('utf8').on('data', (d) => (b += d)).on('end', () => ok(b)); });
+(async () => {
+  const ns = createNetNS({ rootless: true });
+  ns.setLinkUp('lo');
+  const web = http.createServer((q, r) => r.end('http inside'));
+  const secure = https.createServer({ key, cert }, (q, r) => r.end('https inside'));
+  const h2c = http2.createServer();
+  h2c.on('stream', (st) => { st.respond({ ':status': 200 }); st.end('h2c inside'); });
+  const raw = tls.createServer({ key, cert }, (c) => c.end('tls inside'));
+  const plain = net.createServer((c) => c.end('socket() inside'));
+  const [pWeb, pSecure, pH2c, pRaw, pPlain] = [await listening(ns, web), await listening(ns, secure), await listening(ns, h2c), await listening(ns, raw), await listening(ns, plain)];
+  const out = {};
+  const agent = ns.agent();
+  out.agent = await body((await once(http.get({ host: '127.0.0.1', port: pWeb, agent }), 'response'))[0]);
+  agent.destroy();
+  const httpsAgent = ns.httpsAgent({ ca: cert });
+  out.httpsAgent = await body((await once(https.get({ host: '127.0.0.1', port: pSecure, agent: httpsAgent }), 'response'))[0]);
+  httpsAgent.destroy();
+  out.createConnection = await body((await once(http.get({ host: '127.0.0.1', port: pWeb, createConnection: ns.createConnection }), 'response'))[0]);
+  const s = ns.socket();
+  s.connect({ host: '127.0.0.1', port: pPlain });
+  s.setEncoding('utf8');
+  out.socket = (await once(s, 'data'))[0];
+  s.destroy();
+  const t = ns.tlsConnect({ host: '127.0.0.1', port: pRaw, ca: cert, servername: 'localhost' });
+  t.setEncoding('utf8');
+  out.tls = (await once(t, 'data'))[0];
+  t.destroy();
+  const session = ns.http2Connect('http://127.0.0.1:' + pH2c);
+  const req = session.request({ ':path': '/' });
+  req.setEncoding('utf8');
+  let h2 = '';
+  req.on('data', (d) => (h2 += d));
+  await once(req, 'end');
+  out.http2 = h2;
+  session.close();
+  for (const server of [web, secure, h2c, raw, plain]) server.close();
+  ns.close();
+  console.log(JSON.stringify(out));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+  const r = await runJsonAsUser<Record<string, string>>(body);
+  t.deepEqual(r, {
+    agent: 'http inside',
+    httpsAgent: 'https inside',
+    createConnection: 'http inside',
+    socket: 'socket() inside',
+    tls: 'tls inside',
+    http2: 'h2c inside',
+  });
 });
 
 test('the helper is gone within a second of its parent being killed with SIGKILL, also when a worker thread started it', async (t) => {
