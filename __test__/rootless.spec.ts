@@ -39,6 +39,7 @@ interface Network {
   links: string[];
   children: number[];
   childUid: string;
+  view: string[];
   forkNs: number;
   helpersAfter: number[];
   fdsBefore: number;
@@ -123,6 +124,8 @@ const { createNetNS } = require('netns');
   await once(child, 'close');
   const syncOut = String(blue.execFileSync('readlink', ['/proc/self/ns/net']));
   const childUid = String(red.execSync('id -u')).trim();
+  // netnsView: the etcDir files over /etc and a /sys of the namespace, as under ip netns exec.
+  const view = String(red.execFileSync('sh', ['-c', 'cat /etc/hosts; ls /sys/class/net'], { netnsView: true })).trim().split('\\n');
   const forked = red.fork(${JSON.stringify(`${etcDir}/child.cjs`)});
   const [forkMsg] = await once(forked, 'message');
   await once(forked, 'exit');
@@ -132,7 +135,7 @@ const { createNetNS } = require('netns');
     uid: process.getuid(), inodes: [red.inode, blue.inode], rootless: [red.rootless, blue.rootless], ownerDiffers,
     echo: String(echo), udp: String(udp), fetched, hostHits, insideHits, lookup, lookupByName,
     helpersWhileOpen: helpers.length, helperFds, reboundPort, links,
-    children: [out, syncOut].map((s) => Number(/\\[(\\d+)\\]/.exec(s)[1])), childUid,
+    children: [out, syncOut].map((s) => Number(/\\[(\\d+)\\]/.exec(s)[1])), childUid, view,
     forkNs: Number(/\\[(\\d+)\\]/.exec(forkMsg)[1]),
   };
   echoServer.close(); web.close();
@@ -168,6 +171,7 @@ const { createNetNS } = require('netns');
   t.deepEqual(r.children, [r.inodes[0], r.inodes[1]]);
   t.is(r.childUid, '0', 'the child is uid 0 of the user namespace (the same user outside)');
   t.is(r.forkNs, r.inodes[0]);
+  t.deepEqual(r.view, ['10.88.0.2 blue.rootless.test', 'lo', 'veth-r']);
   t.deepEqual(r.helpersAfter, [], 'the helper ended with the last handle, and was reaped');
   t.is(r.fdsAfter, r.fdsBefore, 'no fd left');
 });
