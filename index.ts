@@ -28,6 +28,10 @@ export {
   InvalidArgValueError,
   OutOfRangeError,
   NetNSInvalidNameError,
+  NetNSUserNsUnavailableError,
+  NetNSRootlessUnsupportedError,
+  NetNSRootlessMixedError,
+  NetNSNsenterMissingError,
 } from './lib/errors';
 export { NetNS, getNS, getCurrentNS, withNetNSPath, type NetNSPromises } from './lib/netns';
 export { NetNSResolver } from './lib/resolver';
@@ -41,6 +45,7 @@ export {
   getNSFromName,
   getNSFromPid,
   getNSFromThread,
+  type CreateNetNSOptions,
   type ListNetNSOptions,
   type RunDirOptions,
 } from './lib/lifecycle';

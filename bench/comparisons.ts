@@ -441,5 +441,51 @@ const fetchAgainstUndici: Maker = async ({ quick }) => {
   ];
 };
 
+/**
+ * 9. Rootless namespaces: `ns.connect` + echo in one (its sockets made by the rootless helper,
+ * handed over with SCM_RIGHTS, spares pooled) against `net.connect` + echo; and the cost of a
+ * rootless creation while the helper runs, against a privileged anonymous creation. The first
+ * creation, which starts the helper (fork, user namespace, maps), is reported apart.
+ */
+const rootlessAgainstNode: Maker = async ({ quick, extra }) => {
+  const colds: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = process.hrtime.bigint();
+    createNetNS({ rootless: true }).close(); // the last handle: the helper ends with it
+    colds.push(Number(process.hrtime.bigint() - t0));
+  }
+  extra['first rootless creation + close (helper fork, user namespace, first namespace, helper reaped)'] = formatNs(median(colds));
+  const ns = opened(createNetNS({ rootless: true }));
+  ns.setLinkUp('lo');
+  const nsServer = ns.listen(echoServer(), { host: '127.0.0.1', port: 0 });
+  const hostServer = echoServer().listen(0, '127.0.0.1');
+  const [nsPort, hostPort] = await Promise.all([listening(nsServer), listening(hostServer)]);
+  onCleanup(() => {
+    nsServer.close();
+    hostServer.close();
+  });
+  return [
+    {
+      id: '9a',
+      title: 'rootless `ns.connect` + 1-byte echo vs `net.connect` + the same',
+      ours: { label: 'rootless ns.connect', run: (k) => timeAsync(k, () => tcpRoundTrip((cb) => ns.connect({ host: '127.0.0.1', port: nsPort }, cb))) },
+      floor: { label: 'net.connect', run: (k) => timeAsync(k, () => tcpRoundTrip((cb) => net.connect({ host: '127.0.0.1', port: hostPort }, cb))) },
+      n: quick ? 200 : 1_000,
+      goal: 'max',
+      target: 1.2,
+    },
+    {
+      id: '9b',
+      title: '`createNetNS({ rootless: true })` + close (helper running) vs `createNetNS()` + close (privileged)',
+      ours: { label: 'rootless', run: (k) => timeSync(k, () => createNetNS({ rootless: true }).close()) },
+      floor: { label: 'privileged', run: (k) => timeSync(k, () => createNetNS().close()) },
+      n: quick ? 50 : 200,
+      goal: 'max',
+      target: 2,
+      note: 'a rootless creation is one round trip to the helper, whose thread unshares the namespace',
+    },
+  ];
+};
+
 /** The comparisons, in order. */
-export const comparisons: Maker[] = [doAgainstRust, socketAgainstRust, roundTripsAgainstNode, lifecycleAgainstIp, spawnAgainstNode, scale, fetchAgainstUndici, lookupAgainstNode];
+export const comparisons: Maker[] = [doAgainstRust, socketAgainstRust, roundTripsAgainstNode, lifecycleAgainstIp, spawnAgainstNode, scale, fetchAgainstUndici, lookupAgainstNode, rootlessAgainstNode];

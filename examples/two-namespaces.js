@@ -2,6 +2,10 @@
 // client inside the other, a few messages each way, and a transcript of what happened. Nothing is
 // spawned: namespaces, links and addresses are made through the package (unshare, bind mounts,
 // rtnetlink). Everything it makes is removed at the end, also on an error or Ctrl-C.
+//
+// As root it makes named namespaces (what `ip netns add` makes). As an ordinary user, or with
+// `--rootless`, it makes rootless ones instead: owned by the user, with no privilege at all
+// (docs/rootless.md), and gone when their handles and sockets are.
 'use strict';
 const net = require('node:net');
 const { once } = require('node:events');
@@ -9,6 +13,7 @@ const { createNetNS, deleteNetNS, listNetNS, getCurrentNS, getMark } = require('
 
 // `--hold`: keep the network up after the transcript, to look at it with `ip`, until Ctrl-C.
 const HOLD = process.argv.includes('--hold');
+const ROOTLESS = process.argv.includes('--rootless') || process.getuid() !== 0;
 const MARK = 0x2a;
 const ROUNDS = 3;
 const names = { red: `red-${process.pid}`, blue: `blue-${process.pid}` };
@@ -59,23 +64,30 @@ function pongServer() {
   });
 }
 
+/** A named namespace as root, a rootless one otherwise; either is removed by cleanup(). */
+function makeNamespace(name) {
+  const ns = ROOTLESS ? createNetNS({ rootless: true }) : createNetNS(name);
+  if (!ROOTLESS) made.namespaces.push(name);
+  made.handles.push(ns);
+  return ns;
+}
+
 async function main() {
   const host = getCurrentNS();
   made.handles.push(host);
-  log('netns example: two named namespaces, a veth pair, a marked TCP connection between them');
+  const kind = ROOTLESS ? 'rootless' : 'named';
+  log(`netns example: two ${kind} namespaces, a veth pair, a marked TCP connection between them`);
   log(`this thread starts in namespace inode ${host.inode}`);
 
-  const red = createNetNS(names.red);
-  made.namespaces.push(names.red);
-  made.handles.push(red);
-  const blue = createNetNS(names.blue);
-  made.namespaces.push(names.blue);
-  made.handles.push(blue);
+  const red = makeNamespace(names.red);
+  const blue = makeNamespace(names.blue);
   for (const [label, ns] of [['red', red], ['blue', blue]]) {
-    log(`  namespace ${names[label].padEnd(12)} inode ${ns.inode}  ${ns.path}`);
+    log(`  namespace ${names[label].padEnd(12)} inode ${ns.inode}  ${ns.path}${ROOTLESS ? '  (rootless: no name, no privilege)' : ''}`);
   }
-  const listed = listNetNS().filter((n) => n === names.red || n === names.blue);
-  log(`  listNetNS(), which is what \`ip netns list\` reads, shows: ${listed.join(', ')}`);
+  if (!ROOTLESS) {
+    const listed = listNetNS().filter((n) => n === names.red || n === names.blue);
+    log(`  listNetNS(), which is what \`ip netns list\` reads, shows: ${listed.join(', ')}`);
+  }
 
   red.addVeth('veth-red', 'veth-blue', blue);
   red.addAddress('veth-red', '10.77.0.1/30');
@@ -121,7 +133,14 @@ async function main() {
   after.close();
   if (!same) throw new Error('the thread did not come back to its namespace');
   if (HOLD) {
-    log(`holding: try \`ip -n ${names.red} addr\` or \`ip netns exec ${names.blue} ss -tn\`; Ctrl-C removes everything`);
+    if (ROOTLESS) {
+      // Only a child can look inside a rootless namespace: it starts there (through nsenter).
+      log(`inside ${names.red}, \`ip -br addr\` (red.execFileSync) says:`);
+      for (const line of String(red.execFileSync('ip', ['-br', 'addr'])).trim().split('\n')) log(`  ${line}`);
+      log('holding: rootless namespaces have no name for `ip -n`; Ctrl-C removes everything');
+    } else {
+      log(`holding: try \`ip -n ${names.red} addr\` or \`ip netns exec ${names.blue} ss -tn\`; Ctrl-C removes everything`);
+    }
     await new Promise(() => setInterval(() => {}, 1 << 30));
   }
 }
@@ -135,6 +154,10 @@ process.on('SIGINT', () => {
 main()
   .then(() => {
     cleanup();
+    if (ROOTLESS) {
+      log(`closed ${names.red} and ${names.blue}: rootless namespaces live only as long as their handles and sockets`);
+      return;
+    }
     const left = listNetNS().filter((n) => n === names.red || n === names.blue);
     if (left.length) throw new Error(`still listed after cleanup: ${left.join(', ')}`);
     log(`removed ${names.red} and ${names.blue}: neither is listed any more`);

@@ -32,7 +32,31 @@ function quote(s: string): string {
 /** The options object of a `child_process` call, by method name and arguments. */
 function optionsIndex(name: string, args: unknown[]): number {
   if (name === 'exec' || name === 'execSync') return 1;
-  return Array.isArray(args[1]) ? 2 : 1;
+  return Array.isArray(args[1]) || (args[1] == null && args.length > 2) ? 2 : 1;
+}
+
+/**
+ * Rewrites the arguments of `child_process[name]` so that `program` runs with `lead`, then the
+ * command: for `exec` a shell line, for `fork` the options' `execPath` and `execArgv`, for the
+ * others the file and its arguments. Nothing else changes.
+ * @internal
+ */
+export function wrapCall(name: string, args: unknown[], program: string, lead: string[]): unknown[] {
+  const out = [...args];
+  if (name === 'exec' || name === 'execSync') {
+    out[0] = [program, ...lead, '/bin/sh', '-c', String(args[0])].map(quote).join(' ');
+  } else if (name === 'fork') {
+    const at = optionsIndex(name, args);
+    const options = (args[at] ?? {}) as Record<string, unknown>;
+    const execArgv = (options.execArgv as string[] | undefined) ?? process.execArgv;
+    out[at] = { ...options, execPath: program, execArgv: [...lead, (options.execPath as string | undefined) ?? process.execPath, ...execArgv] };
+  } else {
+    const given = Array.isArray(args[1]) ? (args[1] as string[]) : [];
+    const replace = Array.isArray(args[1]) || (args.length > 1 && args[1] == null) ? 1 : 0;
+    out.splice(1, replace, [...lead, String(args[0]), ...given]);
+    out[0] = program;
+  }
+  return out;
 }
 
 /**
@@ -52,17 +76,7 @@ export function withChildView(ns: { readonly etcDir: string | undefined }, name:
   out[at] = rest;
   if (!netnsView) return out;
   const [program, lead] = wrapper(ns.etcDir);
-  if (name === 'exec' || name === 'execSync') {
-    out[0] = [program, ...lead, '/bin/sh', '-c', String(args[0])].map(quote).join(' ');
-  } else if (name === 'fork') {
-    const execArgv = (rest.execArgv as string[] | undefined) ?? process.execArgv;
-    out[at] = { ...rest, execPath: program, execArgv: [...lead, (rest.execPath as string | undefined) ?? process.execPath, ...execArgv] };
-  } else {
-    const given = Array.isArray(args[1]) ? (args[1] as string[]) : [];
-    out.splice(1, Array.isArray(args[1]) ? 1 : 0, [...lead, String(args[0]), ...given]);
-    out[0] = program;
-  }
-  return out;
+  return wrapCall(name, out, program, lead);
 }
 
 /** The file of the native binding loader, for the first line of a worker with the view. */

@@ -202,7 +202,7 @@ function describeValue(value: unknown): string {
 
 /** The shape of an error thrown by the native binding. */
 interface NativeError extends Error {
-  netnsKind: 'system' | 'pathNotExist' | 'pathNotNs' | 'wrongType' | 'invalidName';
+  netnsKind: 'system' | 'pathNotExist' | 'pathNotNs' | 'wrongType' | 'invalidName' | 'usernsUnavailable';
   code: string;
   errno?: number;
   syscall?: string;
@@ -212,6 +212,9 @@ interface NativeError extends Error {
   nstype?: number;
   capability?: string;
   runDir?: string;
+  reason?: string;
+  sysctl?: string;
+  fix?: string;
 }
 
 /**
@@ -231,6 +234,15 @@ export function fromNative(e: unknown): unknown {
       return new NetNSWrongTypeError(n.path ?? '', n.nstype ?? 0, n.message);
     case 'invalidName':
       return new NetNSInvalidNameError(n.message);
+    case 'usernsUnavailable':
+      return new NetNSUserNsUnavailableError({
+        message: n.message,
+        errno: n.errno ?? 0,
+        syscall: n.syscall ?? '',
+        reason: n.reason ?? 'other',
+        sysctl: n.sysctl,
+        fix: n.fix ?? '',
+      });
     default:
       return new NetNSSystemError({
         code: n.code,
@@ -266,6 +278,87 @@ export class NetNSReconnectError extends NetNSError {
       'ERR_NETNS_RECONNECT',
       'connect() was called again on a socket made by ns.connect(): Node would create the new connection in the ' +
         "calling thread's namespace, not in the socket's. Call ns.connect() again for a new connection",
+    );
+  }
+}
+
+/**
+ * User namespaces are not available to this process, so `createNetNS({ rootless: true })` cannot
+ * make a namespace (`ERR_NETNS_USERNS_UNAVAILABLE`): `reason` names the cause
+ * (`max_user_namespaces`, `unprivileged_userns_clone`, `apparmor` or `other`), `sysctl` the
+ * setting involved, and `fix` what an administrator can do. Nothing was left behind.
+ */
+export class NetNSUserNsUnavailableError extends NetNSError {
+  /** The negated errno of the step that failed (`-28` for `ENOSPC`). */
+  readonly errno: number;
+  /** The step that failed: `unshare` (`CLONE_NEWUSER`) or `write` (of `/proc/self/uid_map`). */
+  readonly syscall: string;
+  /** The cause: `max_user_namespaces`, `unprivileged_userns_clone`, `apparmor` or `other`. */
+  readonly reason: string;
+  /** The sysctl involved, e.g. `user.max_user_namespaces`, if one is. */
+  readonly sysctl?: string;
+  /** What an administrator can do about it. */
+  readonly fix: string;
+  constructor(init: { message: string; errno: number; syscall: string; reason: string; sysctl?: string; fix: string }) {
+    super('ERR_NETNS_USERNS_UNAVAILABLE', init.message);
+    this.errno = init.errno;
+    this.syscall = init.syscall;
+    this.reason = init.reason;
+    if (init.sysctl !== undefined) this.sysctl = init.sysctl;
+    this.fix = init.fix;
+  }
+}
+
+/**
+ * An operation that needs privilege was asked of a rootless namespace (`ERR_NETNS_ROOTLESS_UNSUPPORTED`):
+ * `do()`, `set()`, `worker()`, `resolver()`, `setns()`. This process cannot enter a namespace of its
+ * rootless helper (entering one needs `CAP_SYS_ADMIN` in the process's own user namespace), so
+ * nothing that switches a thread of it can work. Nothing ran.
+ */
+export class NetNSRootlessUnsupportedError extends NetNSError {
+  /** The operation refused, e.g. `NetNS.do()`. */
+  readonly operation: string;
+  constructor(operation: string) {
+    super(
+      'ERR_NETNS_ROOTLESS_UNSUPPORTED',
+      `${operation} cannot run on a rootless namespace: it switches a thread of this process into the namespace, ` +
+        `which needs CAP_SYS_ADMIN. Rootless namespaces offer what the rootless helper can make inside for this ` +
+        `process: sockets (connect, listen, createSocket, dispatcher, ...), lookups, links and child processes ` +
+        `(spawn, exec, fork). See docs/rootless.md`,
+    );
+    this.operation = operation;
+  }
+}
+
+/**
+ * A rootless namespace and a namespace that is not were mixed in one call (`ERR_NETNS_ROOTLESS_MIXED`),
+ * such as `addVeth` between them: the helper cannot act on a namespace outside its user namespace,
+ * and this process cannot act inside the helper's. Nothing ran.
+ */
+export class NetNSRootlessMixedError extends NetNSError {
+  /** The operation refused, e.g. `NetNS.addVeth()`. */
+  readonly operation: string;
+  constructor(operation: string) {
+    super(
+      'ERR_NETNS_ROOTLESS_MIXED',
+      `${operation} cannot join a rootless namespace and one that is not: a rootless namespace belongs to the ` +
+        `user namespace of this process's rootless helper, and links between namespaces need privilege over both. ` +
+        `Use two rootless namespaces, or two that are not`,
+    );
+    this.operation = operation;
+  }
+}
+
+/**
+ * A child process of a rootless namespace needs util-linux's `nsenter`, and none was found on
+ * `PATH` (`ERR_NETNS_NSENTER_MISSING`). Nothing was started.
+ */
+export class NetNSNsenterMissingError extends NetNSError {
+  constructor(searched: string) {
+    super(
+      'ERR_NETNS_NSENTER_MISSING',
+      `a child process of a rootless namespace is started through nsenter (util-linux), and no nsenter was found ` +
+        `in ${searched}. Install util-linux (Debian/Ubuntu: util-linux; Alpine: util-linux-misc; Fedora: util-linux-core)`,
     );
   }
 }

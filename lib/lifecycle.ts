@@ -29,7 +29,18 @@ export interface ListNetNSOptions extends RunDirOptions {
   withStale?: boolean;
 }
 
+/** Options of {@link createNetNS}. */
+export interface CreateNetNSOptions extends RunDirOptions {
+  /**
+   * Make a rootless namespace: owned by the calling user, made with no privilege at all by the
+   * process's rootless helper (docs/rootless.md). It has no name (a named namespace is a bind
+   * mount, which needs privilege). Default `false`.
+   */
+  rootless?: boolean;
+}
+
 const RUN_DIR_KEYS: ReadonlySet<string> = new Set(['runDir']);
+const CREATE_KEYS: ReadonlySet<string> = new Set(['runDir', 'rootless']);
 const LIST_KEYS: ReadonlySet<string> = new Set(['runDir', 'withStale']);
 
 /** Checks `options` (a plain object with only `known` keys) and returns it, or `{}` when undefined. */
@@ -70,13 +81,30 @@ function checkedRunDir(value: unknown, name: string): string {
  * - Without a name: an anonymous namespace that lives as long as something holds it (this
  *   handle, a socket made in it, a process in it). Its `path` is `/proc/<pid>/fd/<fd>`.
  *
- * Needs CAP_SYS_ADMIN (`EPERM` otherwise) and, with a name, a run directory this process may write
- * in (`EACCES` whose `runDir` names it otherwise). A name that is not a single path component throws
- * `NetNSInvalidNameError` before anything is touched.
+ * - With `{ rootless: true }` (and no name): a namespace owned by the calling user, made with no
+ *   privilege at all by the process's rootless helper; see {@link CreateNetNSOptions.rootless}.
+ *   Where user namespaces are not available it throws `NetNSUserNsUnavailableError`.
+ *
+ * Needs CAP_SYS_ADMIN (`EPERM` otherwise) unless rootless and, with a name, a run directory this
+ * process may write in (`EACCES` whose `runDir` names it otherwise). A name that is not a single
+ * path component throws `NetNSInvalidNameError` before anything is touched.
  */
-export function createNetNS(name?: string, options?: RunDirOptions): NetNS {
+export function createNetNS(options?: CreateNetNSOptions): NetNS;
+export function createNetNS(name?: string, options?: CreateNetNSOptions): NetNS;
+export function createNetNS(nameOrOptions?: string | CreateNetNSOptions, options?: CreateNetNSOptions): NetNS {
+  let name: string | undefined;
+  if (nameOrOptions !== null && typeof nameOrOptions === 'object' && options === undefined) options = nameOrOptions;
+  else name = nameOrOptions as string | undefined;
   if (name !== undefined) validateNetNSName(name, 'name');
-  const opts = optionsOf(options, RUN_DIR_KEYS, 'createNetNS');
+  const opts = optionsOf(options, CREATE_KEYS, 'createNetNS');
+  if (opts.rootless !== undefined) validateBoolean(opts.rootless, 'options.rootless');
+  if (opts.rootless === true) {
+    if (name !== undefined) {
+      throw new InvalidArgValueError('options.rootless', true, 'cannot make a named namespace (a bind mount needs privilege); omit the name');
+    }
+    if (opts.runDir !== undefined) checkedRunDir(opts.runDir, 'options.runDir');
+    return NetNS._fromFile(callNative(() => native.createRootlessNetns()));
+  }
   if (name === undefined) {
     if (opts.runDir !== undefined) checkedRunDir(opts.runDir, 'options.runDir');
     return NetNS._fromFile(callNative(() => native.createNetns()));

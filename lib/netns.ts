@@ -12,7 +12,15 @@ import type * as Undici from 'undici';
 import { NetNSAgent, NetNSHttpsAgent, type NetNSAgentOptions, type NetNSHttpsAgentOptions } from './agent';
 import { CLONE_NEWNET } from './constants';
 import { setNetNSCheck, validateNetNS } from './brand';
-import { callNative, fromNative, IllegalConstructorError, NetNSAsyncCallbackError, NetNSClosedError } from './errors';
+import {
+  callNative,
+  fromNative,
+  IllegalConstructorError,
+  NetNSAsyncCallbackError,
+  NetNSClosedError,
+  NetNSRootlessMixedError,
+  NetNSRootlessUnsupportedError,
+} from './errors';
 import './exit';
 import { lookupAt, lookupPromiseAt, type LookupAddress, type LookupCallback, type LookupPlace, type NetNSLookupOptions } from './lookup';
 import { addAddress, addVeth, deleteLink, listLinks, setLinkUp, type LinkInfo } from './links';
@@ -36,6 +44,7 @@ interface NsFile {
   dev: number;
   ino: number;
   path: string;
+  rootless?: boolean;
 }
 
 /** `ns.promises`: `dns.promises.lookup` inside the namespace. */
@@ -110,6 +119,7 @@ export class NetNS {
   readonly #owned: Owned | undefined;
   #lend: (() => number) | undefined;
   readonly #resolvers = new Set<NetNSResolver>();
+  readonly #rootless: boolean;
   #closed = false;
   #createConnection: typeof createConnection | undefined;
   #tlsConnect: ((options: TlsConnectOptions, secureConnectListener?: () => void) => tls.TLSSocket) | undefined;
@@ -122,6 +132,7 @@ export class NetNS {
     ino: number | undefined,
     owned: boolean,
     name?: string,
+    rootless = false,
   ) {
     // TypeScript's `private` is gone at run time: a handle over an arbitrary fd number would let
     // the package close, or switch into, whatever that number is.
@@ -129,6 +140,7 @@ export class NetNS {
       throw new IllegalConstructorError('NetNS', 'open one with getNS(), getCurrentNS(), createNetNS() or getNSFromName()');
     }
     this.#fd = fd;
+    this.#rootless = rootless;
     this.#name = name;
     this.#etcDir = name === undefined ? undefined : native.netnsEtcDir(name);
     this.#path = path;
@@ -145,7 +157,7 @@ export class NetNS {
 
   /** Wraps a namespace file the native layer opened; the handle owns its fd. @internal */
   static _fromFile(file: NsFile, name?: string): NetNS {
-    return new NetNS(CONSTRUCT, file.fd, file.path, file.dev, file.ino, true, name);
+    return new NetNS(CONSTRUCT, file.fd, file.path, file.dev, file.ino, true, name, file.rootless === true);
   }
 
   /**
@@ -261,9 +273,25 @@ export class NetNS {
    */
   resolver(): NetNSResolver {
     this.#gate();
+    this.#refuseRootless('NetNS.resolver()');
     const r = new NetNSResolver(this);
     this.#resolvers.add(r);
     return r;
+  }
+
+  /**
+   * Whether this is a rootless namespace (`createNetNS({ rootless: true })`, or another handle of
+   * one): owned by the calling user through the process's rootless helper, which makes its
+   * sockets, lookups and links. `do()`, `set()`, `worker()` and `resolver()` throw
+   * `NetNSRootlessUnsupportedError` on it (docs/rootless.md).
+   */
+  get rootless(): boolean {
+    return this.#rootless;
+  }
+
+  /** Throws `NetNSRootlessUnsupportedError` for `operation` on a rootless handle. */
+  #refuseRootless(operation: string): void {
+    if (this.#rootless) throw new NetNSRootlessUnsupportedError(operation);
   }
 
   /** Whether `close()` has been called. */
@@ -288,6 +316,7 @@ export class NetNS {
    */
   do<T>(fn: (hostNS: NetNS) => T): T {
     const fd = this.#gate();
+    this.#refuseRootless('NetNS.do()');
     validateFunction(fn, 'fn');
     if (isDeferredFunction(fn)) throw new NetNSAsyncCallbackError('NetNS.do()');
     let host: NetNS | undefined;
@@ -428,7 +457,10 @@ export class NetNS {
    */
   addVeth(name: string, peerName: string, peerNS?: NetNS): void {
     const fd = this.#gate();
-    if (peerNS !== undefined) validateNetNS(peerNS, 'peerNS');
+    if (peerNS !== undefined) {
+      validateNetNS(peerNS, 'peerNS');
+      if (peerNS.rootless !== this.#rootless) throw new NetNSRootlessMixedError('NetNS.addVeth()');
+    }
     addVeth(fd, name, peerName, peerNS?.fd);
   }
 
@@ -471,6 +503,7 @@ export class NetNS {
   /** Switches the calling thread into this namespace for good (`setns(2)`). Prefer `do()`. */
   set(): void {
     const fd = this.#gate();
+    this.#refuseRootless('NetNS.set()');
     callNative(() => native.setns(fd, CLONE_NEWNET));
   }
 
@@ -504,6 +537,8 @@ export class NetNS {
    * async `fs`): resolve names with `lookup()` (or a `dns.Resolver` created and used in the worker).
    */
   worker(filename: string | URL, options?: WorkerOptions): Worker {
+    this.#gate();
+    this.#refuseRootless('NetNS.worker()');
     return workerInNs(this, filename, options);
   }
 

@@ -11,6 +11,7 @@ import * as childProcess from 'node:child_process';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 import { withChildView, workerWithView } from './childview';
+import { callInRootless } from './rootless-child';
 import { validateObject, validateString, validateStringOrURL } from './validate';
 
 /**
@@ -24,6 +25,8 @@ export interface NamespaceRunner {
   do<T>(fn: () => T): T;
   /** The folder whose files replace /etc's under `{ netnsView: true }` (`/etc/netns/<name>`). */
   readonly etcDir: string | undefined;
+  /** Whether the namespace is rootless: its children start through `nsenter` (lib/rootless-child.ts). */
+  readonly rootless: boolean;
 }
 
 /** The `child_process` functions `NetNS` mirrors, by method name, with the name of their first argument. */
@@ -51,6 +54,7 @@ function callInNs(ns: NamespaceRunner, name: ProcessMethodName, args: unknown[])
   if (name === 'fork') validateStringOrURL(args[0], firstArg);
   else validateString(args[0], firstArg);
   const call = withChildView(ns, name, args);
+  if (ns.rootless) return callInRootless(ns.fd, name, call, fn, name.endsWith('Sync'));
   return ns.do(() => fn(...call));
 }
 

@@ -1,5 +1,5 @@
 /** The raw calls of Go's `ns` package: thread id, `setns`, and the namespace path check. */
-import { callNative } from './errors';
+import { callNative, NetNSRootlessUnsupportedError } from './errors';
 import { native } from './native';
 import { validateFd, validateInt32, validatePath } from './validate';
 
@@ -10,11 +10,13 @@ export function gettid(): number {
 
 /**
  * `setns(2)`: moves the calling thread into the namespace behind `fd`, for good. `nstype` is 0
- * (any) or the `CLONE_NEW*` type it must be. Prefer `NetNS.do()`, which switches back.
+ * (any) or the `CLONE_NEW*` type it must be. Prefer `NetNS.do()`, which switches back. The fd
+ * of a rootless namespace throws `NetNSRootlessUnsupportedError` before anything is switched.
  */
 export function setns(fd: number, nstype: number): void {
   validateFd(fd, 'fd');
   validateInt32(nstype, 'nstype');
+  if (callNative(() => native.isRootlessNs(fd))) throw new NetNSRootlessUnsupportedError('setns()');
   callNative(() => native.setns(fd, nstype));
 }
 

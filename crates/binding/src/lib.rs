@@ -18,5 +18,6 @@ mod ns;
 mod owned;
 mod pool;
 mod resolve;
+mod rootless;
 mod socket;
 mod switch;

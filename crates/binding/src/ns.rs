@@ -1,5 +1,6 @@
 //! Opening, validating and identifying namespace files.
 
+use std::os::fd::AsFd;
 use std::path::Path;
 
 use napi::{Env, Result};
@@ -21,6 +22,9 @@ pub struct NsFile {
     pub ino: i64,
     /// The path it was opened from (for the calling thread: `/proc/<pid>/task/<tid>/ns/net`).
     pub path: String,
+    /// Whether it is a namespace of the rootless helper (this process cannot enter it; the helper
+    /// makes what must be made inside).
+    pub rootless: bool,
 }
 
 /// The identity of a namespace: device and inode of its nsfs file.
@@ -32,12 +36,38 @@ pub struct NsIdentity {
     pub ino: i64,
 }
 
-/// Hands an open namespace to JS: its fd (now the caller's), identity and path.
+/// Hands an open namespace to JS: its fd (now the caller's), identity and path. A namespace of
+/// the rootless helper counts the helper until the handle closes.
 pub(crate) fn into_file(env: &Env, ns: NetNs, path: String) -> Result<NsFile> {
-    let id = ns.identity().map_err(|e| to_js(env, e))?;
+    let rootless = netns_core::adopt(ns.as_fd());
+    into_counted_file(env, ns, path, rootless)
+}
+
+/// [`into_file`] for a namespace known to count the rootless helper (`rootless`) or not.
+pub(crate) fn into_counted_file(
+    env: &Env,
+    ns: NetNs,
+    path: String,
+    rootless: bool,
+) -> Result<NsFile> {
+    let id = match ns.identity() {
+        Ok(id) => id,
+        Err(e) => {
+            if rootless {
+                netns_core::release();
+            }
+            return Err(to_js(env, e));
+        }
+    };
     let fd = ns.into_raw_fd();
-    owned::adopt(env, fd, id);
-    Ok(NsFile { fd, dev: id.dev as i64, ino: id.ino as i64, path })
+    owned::adopt(env, fd, id, rootless);
+    Ok(NsFile {
+        fd,
+        dev: id.dev as i64,
+        ino: id.ino as i64,
+        path,
+        rootless,
+    })
 }
 
 /// Throws unless `path` exists on nsfs or procfs (the Go `ns.IsNSorErr`).
@@ -64,7 +94,10 @@ pub fn open_current_ns(env: &Env) -> Result<NsFile> {
 #[napi]
 pub fn ns_identity(env: &Env, fd: i32) -> Result<NsIdentity> {
     let id = Identity::of(borrow_fd(fd)?).map_err(|e| to_js(env, e))?;
-    Ok(NsIdentity { dev: id.dev as i64, ino: id.ino as i64 })
+    Ok(NsIdentity {
+        dev: id.dev as i64,
+        ino: id.ino as i64,
+    })
 }
 
 /// Closes a file descriptor that this package opened (a handle's fd is then no longer closed

@@ -1,0 +1,43 @@
+/**
+ * `npm run example` without root: run as uid 65534 with no capabilities, the example builds the
+ * same two-namespace network with rootless namespaces, and leaves nothing behind.
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import './helpers/kernel';
+import { runAsUser } from './helpers/unprivileged';
+
+const example = join(__dirname, '..', 'examples', 'two-namespaces.js');
+
+/** What every run of the example prints, rootless or named. */
+function checkTranscript(t: import('ava').ExecutionContext, out: string): void {
+  const inodes = [...out.matchAll(/namespace (?:red|blue)-\d+ +inode (\d+)/g)].map((m) => Number(m[1]));
+  t.is(inodes.length, 2);
+  t.not(inodes[0], inodes[1]);
+  t.regex(out, /SO_MARK 0x2a/);
+  t.is([...out.matchAll(/blue -> red +"pong \d from blue"/g)].length, 3);
+  t.regex(out, /the socket counts 48 written, 51 read/);
+  t.regex(out, /ends in namespace inode \d+: where it started/);
+}
+
+test('as uid 65534 with no capabilities the example builds its network rootless and exits 0', async (t) => {
+  // The body is the example itself, run where the harness put the package under test.
+  const source = readFileSync(example, 'utf8');
+  const r = await runAsUser(source);
+  t.is(r.status, 0, r.stderr);
+  checkTranscript(t, r.stdout);
+  t.regex(r.stdout, /two rootless namespaces/);
+  t.is([...r.stdout.matchAll(/\(rootless: no name, no privilege\)/g)].length, 2);
+  t.regex(r.stdout, /closed red-\d+ and blue-\d+/);
+});
+
+test('as root, --rootless makes the same network rootless, and no named namespace appears', (t) => {
+  const r = spawnSync(process.execPath, [example, '--rootless'], { cwd: join(__dirname, '..'), encoding: 'utf8', timeout: 60_000 });
+  t.is(r.status, 0, r.stderr);
+  checkTranscript(t, r.stdout);
+  t.regex(r.stdout, /two rootless namespaces/);
+  t.false(readFileSync('/proc/self/mountinfo', 'utf8').includes(`/netns/red-${r.pid} `));
+});
