@@ -15,26 +15,12 @@ fn build(env: &Env, e: &CoreError) -> napi::Result<Error> {
     let mut obj = env.create_error(Error::new(Status::GenericFailure, e.to_string()))?;
     let (code, kind, path) = match e {
         CoreError::Sys { errno, .. } => (format!("{errno:?}"), "system", None),
-        CoreError::RunDirNotWritable { errno, path, .. } => {
-            (format!("{errno:?}"), "system", Some(path))
-        }
-        CoreError::PathNotExist { path } => (
-            "ERR_NETNS_PATH_NOT_EXIST".into(),
-            "pathNotExist",
-            Some(path),
-        ),
-        CoreError::PathNotNs { path, .. } => {
-            ("ERR_NETNS_PATH_NOT_NS".into(), "pathNotNs", Some(path))
-        }
-        CoreError::WrongType { path, .. } => {
-            ("ERR_NETNS_WRONG_TYPE".into(), "wrongType", Some(path))
-        }
+        CoreError::RunDirNotWritable { errno, path, .. } => (format!("{errno:?}"), "system", Some(path)),
+        CoreError::PathNotExist { path } => ("ERR_NETNS_PATH_NOT_EXIST".into(), "pathNotExist", Some(path)),
+        CoreError::PathNotNs { path, .. } => ("ERR_NETNS_PATH_NOT_NS".into(), "pathNotNs", Some(path)),
+        CoreError::WrongType { path, .. } => ("ERR_NETNS_WRONG_TYPE".into(), "wrongType", Some(path)),
         CoreError::InvalidName { .. } => ("ERR_NETNS_INVALID_NAME".into(), "invalidName", None),
-        CoreError::UserNsUnavailable { .. } => (
-            "ERR_NETNS_USERNS_UNAVAILABLE".into(),
-            "usernsUnavailable",
-            None,
-        ),
+        CoreError::UserNsUnavailable { .. } => ("ERR_NETNS_USERNS_UNAVAILABLE".into(), "usernsUnavailable", None),
     };
     obj.set_named_property("code", code)?;
     obj.set_named_property("netnsKind", kind)?;
@@ -42,18 +28,13 @@ fn build(env: &Env, e: &CoreError) -> napi::Result<Error> {
         obj.set_named_property("path", path.to_string_lossy().into_owned())?;
     }
     match e {
-        CoreError::Sys { errno, syscall, .. }
-        | CoreError::RunDirNotWritable { errno, syscall, .. } => {
+        CoreError::Sys { errno, syscall, .. } | CoreError::RunDirNotWritable { errno, syscall, .. } => {
             // Node's system errors carry the negated errno (libuv's convention).
             obj.set_named_property("errno", -(*errno as i32))?;
             obj.set_named_property("syscall", *syscall)?;
         }
         CoreError::WrongType { nstype, .. } => obj.set_named_property("nstype", *nstype)?,
-        CoreError::UserNsUnavailable {
-            errno,
-            syscall,
-            cause,
-        } => {
+        CoreError::UserNsUnavailable { errno, syscall, cause } => {
             obj.set_named_property("errno", -(*errno as i32))?;
             obj.set_named_property("syscall", *syscall)?;
             obj.set_named_property("reason", cause.name())?;
@@ -65,21 +46,10 @@ fn build(env: &Env, e: &CoreError) -> napi::Result<Error> {
         _ => {}
     }
     match e {
-        CoreError::Sys {
-            subject: Subject::Path(p),
-            ..
-        } => obj.set_named_property("path", p.to_string_lossy().into_owned())?,
-        CoreError::Sys {
-            subject: Subject::Fd(fd),
-            ..
-        } => obj.set_named_property("fd", *fd)?,
-        CoreError::Sys {
-            subject: Subject::Name(n),
-            ..
-        } => obj.set_named_property("target", n.as_str())?,
-        CoreError::RunDirNotWritable { run_dir, .. } => {
-            obj.set_named_property("runDir", run_dir.to_string_lossy().into_owned())?
-        }
+        CoreError::Sys { subject: Subject::Path(p), .. } => obj.set_named_property("path", p.to_string_lossy().into_owned())?,
+        CoreError::Sys { subject: Subject::Fd(fd), .. } => obj.set_named_property("fd", *fd)?,
+        CoreError::Sys { subject: Subject::Name(n), .. } => obj.set_named_property("target", n.as_str())?,
+        CoreError::RunDirNotWritable { run_dir, .. } => obj.set_named_property("runDir", run_dir.to_string_lossy().into_owned())?,
         _ => {}
     }
     if let Some(needed) = e.missing_capability() {

@@ -9,9 +9,7 @@ use crate::error::to_js;
 use crate::ns::{into_file, NsFile};
 
 fn dir(run_dir: Option<String>) -> PathBuf {
-    run_dir
-        .map(PathBuf::from)
-        .unwrap_or_else(netns_core::run_dir)
+    run_dir.map(PathBuf::from).unwrap_or_else(netns_core::run_dir)
 }
 
 /// The run directory of the system (`/run/netns`, or `/var/run/netns` where only that exists),
@@ -50,11 +48,7 @@ pub fn delete_netns(env: &Env, name: String, run_dir: Option<String>) -> Result<
 /// The names of the named namespaces in `runDir`, sorted: the live ones, or with `withStale`
 /// every entry, as `ip netns list` prints them.
 #[napi]
-pub fn list_netns(
-    env: &Env,
-    run_dir: Option<String>,
-    with_stale: Option<bool>,
-) -> Result<Vec<String>> {
+pub fn list_netns(env: &Env, run_dir: Option<String>, with_stale: Option<bool>) -> Result<Vec<String>> {
     netns_core::list_named(&dir(run_dir), with_stale.unwrap_or(false)).map_err(|e| to_js(env, e))
 }
 

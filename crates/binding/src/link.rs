@@ -23,13 +23,7 @@ pub struct LinkInfo {
 /// Creates a veth pair: `name` in the namespace `nsFd`, its peer `peerName` in `peerNsFd` (in
 /// `nsFd` too when null). Both ends start down.
 #[napi]
-pub fn add_veth(
-    env: &Env,
-    ns_fd: i32,
-    name: String,
-    peer_name: String,
-    peer_ns_fd: Option<i32>,
-) -> Result<()> {
+pub fn add_veth(env: &Env, ns_fd: i32, name: String, peer_name: String, peer_ns_fd: Option<i32>) -> Result<()> {
     let peer_ns = peer_ns_fd.map(borrow_fd).transpose()?;
     netns_core::add_veth(borrow_fd(ns_fd)?, &name, &peer_name, peer_ns).map_err(|e| to_js(env, e))
 }
@@ -42,25 +36,12 @@ pub fn set_link_up(env: &Env, ns_fd: i32, name: String, up: bool) -> Result<()> 
 
 /// Adds the address `address/prefixLen` (IPv4 or IPv6 literal) to the device `name` in `nsFd`.
 #[napi]
-pub fn add_address(
-    env: &Env,
-    ns_fd: i32,
-    name: String,
-    address: String,
-    prefix_len: u32,
-) -> Result<()> {
-    let addr: IpAddr = address.parse().map_err(|_| {
-        Error::new(
-            Status::InvalidArg,
-            format!("address must be an IP address, got '{address}'"),
-        )
-    })?;
-    let prefix_len = u8::try_from(prefix_len).map_err(|_| {
-        Error::new(
-            Status::InvalidArg,
-            format!("prefixLen must be <= 128, got {prefix_len}"),
-        )
-    })?;
+pub fn add_address(env: &Env, ns_fd: i32, name: String, address: String, prefix_len: u32) -> Result<()> {
+    let addr: IpAddr = address
+        .parse()
+        .map_err(|_| Error::new(Status::InvalidArg, format!("address must be an IP address, got '{address}'")))?;
+    let prefix_len = u8::try_from(prefix_len)
+        .map_err(|_| Error::new(Status::InvalidArg, format!("prefixLen must be <= 128, got {prefix_len}")))?;
     netns_core::add_address(borrow_fd(ns_fd)?, &name, addr, prefix_len).map_err(|e| to_js(env, e))
 }
 
@@ -74,12 +55,5 @@ pub fn delete_link(env: &Env, ns_fd: i32, name: String) -> Result<()> {
 #[napi]
 pub fn list_links(env: &Env, ns_fd: i32) -> Result<Vec<LinkInfo>> {
     let links = netns_core::list_links(borrow_fd(ns_fd)?).map_err(|e| to_js(env, e))?;
-    Ok(links
-        .into_iter()
-        .map(|l| LinkInfo {
-            name: l.name,
-            index: l.index,
-            up: l.up,
-        })
-        .collect())
+    Ok(links.into_iter().map(|l| LinkInfo { name: l.name, index: l.index, up: l.up }).collect())
 }

@@ -44,12 +44,7 @@ pub(crate) fn into_file(env: &Env, ns: NetNs, path: String) -> Result<NsFile> {
 }
 
 /// [`into_file`] for a namespace known to count the rootless helper (`rootless`) or not.
-pub(crate) fn into_counted_file(
-    env: &Env,
-    ns: NetNs,
-    path: String,
-    rootless: bool,
-) -> Result<NsFile> {
+pub(crate) fn into_counted_file(env: &Env, ns: NetNs, path: String, rootless: bool) -> Result<NsFile> {
     let id = match ns.identity() {
         Ok(id) => id,
         Err(e) => {
@@ -61,13 +56,7 @@ pub(crate) fn into_counted_file(
     };
     let fd = ns.into_raw_fd();
     owned::adopt(env, fd, id, rootless);
-    Ok(NsFile {
-        fd,
-        dev: id.dev as i64,
-        ino: id.ino as i64,
-        path,
-        rootless,
-    })
+    Ok(NsFile { fd, dev: id.dev as i64, ino: id.ino as i64, path, rootless })
 }
 
 /// Throws unless `path` exists on nsfs or procfs (the Go `ns.IsNSorErr`).
@@ -94,10 +83,7 @@ pub fn open_current_ns(env: &Env) -> Result<NsFile> {
 #[napi]
 pub fn ns_identity(env: &Env, fd: i32) -> Result<NsIdentity> {
     let id = Identity::of(borrow_fd(fd)?).map_err(|e| to_js(env, e))?;
-    Ok(NsIdentity {
-        dev: id.dev as i64,
-        ino: id.ino as i64,
-    })
+    Ok(NsIdentity { dev: id.dev as i64, ino: id.ino as i64 })
 }
 
 /// Closes a file descriptor that this package opened (a handle's fd is then no longer closed

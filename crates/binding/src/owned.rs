@@ -18,9 +18,7 @@ static OWNED: Mutex<Option<HashMap<usize, Held>>> = Mutex::new(None);
 type Held = HashMap<RawFd, (Identity, bool)>;
 
 fn owned() -> MutexGuard<'static, Option<HashMap<usize, Held>>> {
-    OWNED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    OWNED.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Records `fd` as held by a handle of `env` (`rootless`: one that counts the rootless helper);
@@ -33,9 +31,7 @@ pub(crate) fn adopt(env: &Env, fd: RawFd, id: Identity, rootless: bool) {
     if !envs.contains_key(&key) {
         // SAFETY: the hook and its argument (the env's address, never dereferenced) stay valid
         // for the life of the environment.
-        let status = unsafe {
-            sys::napi_add_env_cleanup_hook(env.raw(), Some(close_all), key as *mut c_void)
-        };
+        let status = unsafe { sys::napi_add_env_cleanup_hook(env.raw(), Some(close_all), key as *mut c_void) };
         if status != sys::Status::napi_ok {
             return; // Without a hook the fd is closed by its handle only, as before.
         }
@@ -45,10 +41,7 @@ pub(crate) fn adopt(env: &Env, fd: RawFd, id: Identity, rootless: bool) {
 
 /// Forgets `fd` once its handle closed it; a handle that counted the rootless helper uncounts it.
 pub(crate) fn forget(env: &Env, fd: RawFd) {
-    let record = owned()
-        .as_mut()
-        .and_then(|envs| envs.get_mut(&(env.raw() as usize)))
-        .and_then(|fds| fds.remove(&fd));
+    let record = owned().as_mut().and_then(|envs| envs.get_mut(&(env.raw() as usize))).and_then(|fds| fds.remove(&fd));
     if let Some((_, true)) = record {
         netns_core::release();
     }
@@ -57,9 +50,7 @@ pub(crate) fn forget(env: &Env, fd: RawFd) {
 /// The cleanup hook: closes every fd the environment's handles still hold, if it still names
 /// the namespace it was opened on (a number the user closed and reused is not ours any more).
 unsafe extern "C" fn close_all(arg: *mut c_void) {
-    let fds = owned()
-        .as_mut()
-        .and_then(|envs| envs.remove(&(arg as usize)));
+    let fds = owned().as_mut().and_then(|envs| envs.remove(&(arg as usize)));
     for (fd, (id, rootless)) in fds.into_iter().flatten() {
         if netns_core::identity_of_raw(fd) == Some(id) {
             let _ = netns_core::close(fd);

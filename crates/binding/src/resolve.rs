@@ -37,34 +37,20 @@ pub struct LookupAnswer {
 }
 
 fn answer_to_js(answer: Answer) -> LookupAnswer {
-    let mut out = LookupAnswer {
-        addresses: Vec::new(),
-        code: None,
-        syscall: None,
-        errno: None,
-        message: None,
-        capability: None,
-    };
+    let mut out =
+        LookupAnswer { addresses: Vec::new(), code: None, syscall: None, errno: None, message: None, capability: None };
     match answer {
         Answer::Found(found) => {
             out.addresses = found
                 .into_iter()
-                .map(|ip| LookupAddress {
-                    address: ip.to_string(),
-                    family: if ip.is_ipv4() { 4 } else { 6 },
-                })
+                .map(|ip| LookupAddress { address: ip.to_string(), family: if ip.is_ipv4() { 4 } else { 6 } })
                 .collect();
         }
         Answer::Gai(e) => out.code = Some(e.code),
         Answer::Setup(e) => {
             out.message = Some(e.to_string());
             out.capability = e.missing_capability().map(|n| n.capability.to_string());
-            if let CoreError::Sys {
-                errno,
-                syscall,
-                subject: _,
-            } = &e
-            {
+            if let CoreError::Sys { errno, syscall, subject: _ } = &e {
                 out.code = Some(format!("{errno:?}"));
                 out.syscall = Some((*syscall).to_string());
                 out.errno = Some(-(*errno as i32));
@@ -95,12 +81,7 @@ pub fn lookup_in_ns<'env>(
         let js = answer_to_js(answer);
         deferred.resolve(move |_env| Ok(js));
     });
-    let job = Lookup {
-        host,
-        family: family.min(6) as u8,
-        flags,
-        done,
-    };
+    let job = Lookup { host, family: family.min(6) as u8, flags, done };
     netns_core::lookup_in(ns, etc_dir.map(PathBuf::from), job).map_err(|e| to_js(env, e))?;
     Ok(promise)
 }
@@ -115,16 +96,14 @@ pub fn resolver_threads() -> u32 {
 #[napi]
 pub fn netns_etc_dir(env: &Env, name: String) -> Result<String> {
     netns_core::validate_name(&name).map_err(|e| to_js(env, e))?;
-    Ok(netns_core::netns_etc_dir(&name)
-        .to_string_lossy()
-        .into_owned())
+    Ok(netns_core::netns_etc_dir(&name).to_string_lossy().into_owned())
 }
+
 
 /// Gives the calling worker thread the view `ip netns exec` gives a command: a mount namespace of
 /// its own with the files of `etcDir` over `/etc`'s and a `/sys` of its network namespace. Refused
 /// (`EPERM`) on the process's main thread, which must never unshare its file-system attributes.
 #[napi]
 pub fn enter_netns_view(env: &Env, etc_dir: Option<String>) -> Result<()> {
-    netns_core::enter_netns_view(etc_dir.as_deref().map(std::path::Path::new))
-        .map_err(|e| to_js(env, e))
+    netns_core::enter_netns_view(etc_dir.as_deref().map(std::path::Path::new)).map_err(|e| to_js(env, e))
 }

@@ -32,10 +32,7 @@ pub struct RootlessHelper {
 /// The rootless helper, or null when none runs.
 #[napi]
 pub fn rootless_helper() -> Option<RootlessHelper> {
-    netns_core::helper_status().map(|(pid, handles)| RootlessHelper {
-        pid,
-        handles: handles as u32,
-    })
+    netns_core::helper_status().map(|(pid, handles)| RootlessHelper { pid, handles: handles as u32 })
 }
 
 /// Whether the namespace behind `fd` is one of the running rootless helper's.

@@ -50,20 +50,12 @@ fn to_core(spec: SocketSpec) -> Result<CoreSpec> {
         "ipv4" => Family::Inet,
         "ipv6" => Family::Inet6,
         "unix" => Family::Unix,
-        other => {
-            return Err(invalid(format!(
-                "family must be 'ipv4', 'ipv6' or 'unix', got '{other}'"
-            )))
-        }
+        other => return Err(invalid(format!("family must be 'ipv4', 'ipv6' or 'unix', got '{other}'"))),
     };
     let kind = match spec.kind.as_str() {
         "stream" => Kind::Stream,
         "dgram" => Kind::Datagram,
-        other => {
-            return Err(invalid(format!(
-                "kind must be 'stream' or 'dgram', got '{other}'"
-            )))
-        }
+        other => return Err(invalid(format!("kind must be 'stream' or 'dgram', got '{other}'"))),
     };
     let mut core = CoreSpec::new(family, kind);
     core.mark = spec.mark;
@@ -76,21 +68,14 @@ fn to_core(spec: SocketSpec) -> Result<CoreSpec> {
         (None, None, Some(path)) => Some(Address::Unix(UnixPath::from_node(&path))),
         (address, port, None) => {
             let ip: IpAddr = match address {
-                Some(a) => a
-                    .parse()
-                    .map_err(|_| invalid(format!("address must be an IP address, got '{a}'")))?,
+                Some(a) => a.parse().map_err(|_| invalid(format!("address must be an IP address, got '{a}'")))?,
                 None if family == Family::Inet6 => IpAddr::from([0u16; 8]),
                 None => IpAddr::from([0u8; 4]),
             };
-            let port = u16::try_from(port.unwrap_or(0))
-                .map_err(|_| invalid("port must be <= 65535".into()))?;
+            let port = u16::try_from(port.unwrap_or(0)).map_err(|_| invalid("port must be <= 65535".into()))?;
             Some(Address::Ip(SocketAddr::new(ip, port)))
         }
-        _ => {
-            return Err(invalid(
-                "a socket binds to an address and port or to a path, not both".into(),
-            ))
-        }
+        _ => return Err(invalid("a socket binds to an address and port or to a path, not both".into())),
     };
     core.listen = spec.backlog;
     core.connect_unix = spec.connect_path.as_deref().map(UnixPath::from_node);

@@ -36,15 +36,8 @@ thread_local! {
 ///
 /// What the callback throws stays the pending exception, untouched: no error object is made
 /// from it, so a `RangeError` for a full JS stack propagates even when there is no stack left.
-#[napi(
-    ts_args_type = "fd: number, callback: (depth: number) => unknown",
-    ts_return_type = "unknown"
-)]
-pub fn run_in_ns<'env>(
-    env: &'env Env,
-    fd: i32,
-    callback: Function<'env, i32, Unknown<'env>>,
-) -> Result<Unknown<'env>> {
+#[napi(ts_args_type = "fd: number, callback: (depth: number) => unknown", ts_return_type = "unknown")]
+pub fn run_in_ns<'env>(env: &'env Env, fd: i32, callback: Function<'env, i32, Unknown<'env>>) -> Result<Unknown<'env>> {
     let guard = NsGuard::enter(borrow_fd(fd)?).map_err(|e| to_js(env, e))?;
     let depth = FRAMES.with_borrow_mut(|frames| {
         frames.push(Frame { guard, lent: None });
@@ -67,10 +60,7 @@ pub fn run_in_ns<'env>(
 pub fn lend_host_fd(env: &Env, depth: i32) -> Result<i32> {
     FRAMES.with_borrow_mut(|frames| {
         let Some(frame) = usize::try_from(depth).ok().and_then(|d| frames.get_mut(d)) else {
-            return Err(Error::new(
-                Status::InvalidArg,
-                format!("no runInNs call at depth {depth} on this thread"),
-            ));
+            return Err(Error::new(Status::InvalidArg, format!("no runInNs call at depth {depth} on this thread")));
         };
         if frame.lent.is_none() {
             frame.lent = Some(frame.guard.lend_host().map_err(|e| to_js(env, e))?);
@@ -83,11 +73,7 @@ pub fn lend_host_fd(env: &Env, depth: i32) -> Result<i32> {
 /// error returned is `PendingException`, which napi-rs passes on without touching it (its own
 /// `Function::call` turns the exception into a Rust error, which at the JS stack limit recurses
 /// until the native stack overflows).
-fn call<'env>(
-    env: &'env Env,
-    callback: Function<'env, i32, Unknown<'env>>,
-    arg: i32,
-) -> Result<Unknown<'env>> {
+fn call<'env>(env: &'env Env, callback: Function<'env, i32, Unknown<'env>>, arg: i32) -> Result<Unknown<'env>> {
     let raw_env = env.raw();
     let mut this = ptr::null_mut();
     let mut raw_arg = ptr::null_mut();
@@ -96,14 +82,7 @@ fn call<'env>(
     let status = unsafe {
         check_status!(sys::napi_get_undefined(raw_env, &mut this))?;
         check_status!(sys::napi_create_int32(raw_env, arg, &mut raw_arg))?;
-        sys::napi_call_function(
-            raw_env,
-            this,
-            callback.value().value,
-            1,
-            &raw_arg,
-            &mut raw_result,
-        )
+        sys::napi_call_function(raw_env, this, callback.value().value, 1, &raw_arg, &mut raw_result)
     };
     if status == sys::Status::napi_ok {
         // SAFETY: napi_call_function succeeded, so raw_result is a value of this env.
@@ -115,10 +94,7 @@ fn call<'env>(
     if pending {
         return Err(Error::new(Status::PendingException, String::new()));
     }
-    Err(Error::new(
-        Status::from(status),
-        "calling the callback failed".to_owned(),
-    ))
+    Err(Error::new(Status::from(status), "calling the callback failed".to_owned()))
 }
 
 /// Switches the calling thread back to the namespace it was in before its outermost active

@@ -88,19 +88,15 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// A failed system call on a subject.
     pub fn sys(errno: Errno, syscall: &'static str, subject: Subject) -> Self {
-        Error::Sys {
-            errno,
-            syscall,
-            subject,
-        }
+        Error::Sys { errno, syscall, subject }
     }
 
     /// The errno of a failed system call, if this is one.
     pub fn errno(&self) -> Option<Errno> {
         match self {
-            Error::Sys { errno, .. }
-            | Error::RunDirNotWritable { errno, .. }
-            | Error::UserNsUnavailable { errno, .. } => Some(*errno),
+            Error::Sys { errno, .. } | Error::RunDirNotWritable { errno, .. } | Error::UserNsUnavailable { errno, .. } => {
+                Some(*errno)
+            }
             _ => None,
         }
     }
@@ -109,48 +105,27 @@ impl Error {
     /// `EPERM` (`EACCES` for another user's `/proc/<pid>` files and for ports below 1024) for a
     /// system call the package makes. See `capabilities(7)`.
     pub fn missing_capability(&self) -> Option<Needed> {
-        let Error::Sys {
-            errno,
-            syscall,
-            subject,
-        } = self
-        else {
-            return None;
-        };
+        let Error::Sys { errno, syscall, subject } = self else { return None };
         let (capability, purpose) = match (*errno, *syscall, subject) {
             (Errno::EPERM, "setns", _) => (CAP_SYS_ADMIN, "entering a namespace"),
             (Errno::EPERM, "unshare", _) => (CAP_SYS_ADMIN, "creating a namespace"),
-            (Errno::EPERM, "mount" | "umount2", _) => {
-                (CAP_SYS_ADMIN, "mounting and unmounting namespaces")
-            }
+            (Errno::EPERM, "mount" | "umount2", _) => (CAP_SYS_ADMIN, "mounting and unmounting namespaces"),
             // SO_BINDTODEVICE (its subject is the device) needs nothing the first time; changing
             // it needs CAP_NET_RAW, which CAP_NET_ADMIN does not replace.
-            (Errno::EPERM, "setsockopt", Subject::Name(_)) => (
-                "CAP_NET_RAW",
-                "changing the device a socket is bound to (SO_BINDTODEVICE)",
-            ),
+            (Errno::EPERM, "setsockopt", Subject::Name(_)) => {
+                ("CAP_NET_RAW", "changing the device a socket is bound to (SO_BINDTODEVICE)")
+            }
             (Errno::EPERM, "setsockopt", _) => (CAP_NET_ADMIN, "SO_MARK (CAP_NET_RAW also does)"),
-            (Errno::EPERM, "RTM_NEWLINK" | "RTM_DELLINK" | "RTM_NEWADDR", _) => {
-                (CAP_NET_ADMIN, "changing network devices")
+            (Errno::EPERM, "RTM_NEWLINK" | "RTM_DELLINK" | "RTM_NEWADDR", _) => (CAP_NET_ADMIN, "changing network devices"),
+            (Errno::EACCES, "bind", Subject::Name(addr)) if addr.parse::<std::net::SocketAddr>().is_ok() => {
+                ("CAP_NET_BIND_SERVICE", "a port below ip_unprivileged_port_start (1024 unless changed)")
             }
-            (Errno::EACCES, "bind", Subject::Name(addr))
-                if addr.parse::<std::net::SocketAddr>().is_ok() =>
-            {
-                (
-                    "CAP_NET_BIND_SERVICE",
-                    "a port below ip_unprivileged_port_start (1024 unless changed)",
-                )
+            (Errno::EACCES, _, Subject::Path(p)) if p.starts_with("/proc") => {
+                ("CAP_SYS_PTRACE", "the namespace of a process of another user")
             }
-            (Errno::EACCES, _, Subject::Path(p)) if p.starts_with("/proc") => (
-                "CAP_SYS_PTRACE",
-                "the namespace of a process of another user",
-            ),
             _ => return None,
         };
-        Some(Needed {
-            capability,
-            purpose,
-        })
+        Some(Needed { capability, purpose })
     }
 
     /// What the caller can do about a refusal, in a few words, if anything: the capability it
@@ -162,24 +137,18 @@ impl Error {
                 run_dir.display()
             ));
         }
-        self.missing_capability()
-            .map(|n| format!("{} needs {}", n.purpose, n.capability))
+        self.missing_capability().map(|n| format!("{} needs {}", n.purpose, n.capability))
     }
 
     /// This error, said of the run directory `run_dir` when it is a refusal to write in it
     /// (`EACCES` or `EROFS` on the directory or an entry of it); otherwise unchanged.
     pub(crate) fn in_run_dir(self, run_dir: &Path) -> Error {
         match self {
-            Error::Sys {
-                errno: errno @ (Errno::EACCES | Errno::EROFS),
-                syscall,
-                subject: Subject::Path(path),
-            } if path.starts_with(run_dir) => Error::RunDirNotWritable {
-                errno,
-                syscall,
-                path,
-                run_dir: run_dir.into(),
-            },
+            Error::Sys { errno: errno @ (Errno::EACCES | Errno::EROFS), syscall, subject: Subject::Path(path) }
+                if path.starts_with(run_dir) =>
+            {
+                Error::RunDirNotWritable { errno, syscall, path, run_dir: run_dir.into() }
+            }
             other => other,
         }
     }
@@ -269,11 +238,7 @@ mod tests {
 
     #[test]
     fn sys_error_reads_like_node() {
-        let e = Error::sys(
-            Errno::EPERM,
-            "setns",
-            Subject::Path("/run/netns/blue".into()),
-        );
+        let e = Error::sys(Errno::EPERM, "setns", Subject::Path("/run/netns/blue".into()));
         assert_eq!(
             e.to_string(),
             "EPERM: operation not permitted, setns '/run/netns/blue' (entering a namespace needs CAP_SYS_ADMIN)"
@@ -290,56 +255,21 @@ mod tests {
 
     #[test]
     fn each_refusal_names_the_capability_it_lacked() {
-        let cap = |errno, syscall, subject| {
-            Error::sys(errno, syscall, subject)
-                .missing_capability()
-                .map(|n| n.capability)
-        };
+        let cap = |errno, syscall, subject| Error::sys(errno, syscall, subject).missing_capability().map(|n| n.capability);
         let path = |p: &str| Subject::Path(p.into());
         let name = |n: &str| Subject::Name(n.into());
-        assert_eq!(
-            cap(Errno::EPERM, "setns", Subject::Fd(3)),
-            Some(CAP_SYS_ADMIN)
-        );
-        assert_eq!(
-            cap(Errno::EPERM, "unshare", Subject::None),
-            Some(CAP_SYS_ADMIN)
-        );
-        assert_eq!(
-            cap(Errno::EPERM, "mount", path("/run/netns")),
-            Some(CAP_SYS_ADMIN)
-        );
-        assert_eq!(
-            cap(Errno::EPERM, "umount2", path("/run/netns/a")),
-            Some(CAP_SYS_ADMIN)
-        );
-        assert_eq!(
-            cap(Errno::EPERM, "setsockopt", Subject::Fd(3)),
-            Some(CAP_NET_ADMIN)
-        );
-        assert_eq!(
-            cap(Errno::EPERM, "setsockopt", name("eth0")),
-            Some("CAP_NET_RAW")
-        );
+        assert_eq!(cap(Errno::EPERM, "setns", Subject::Fd(3)), Some(CAP_SYS_ADMIN));
+        assert_eq!(cap(Errno::EPERM, "unshare", Subject::None), Some(CAP_SYS_ADMIN));
+        assert_eq!(cap(Errno::EPERM, "mount", path("/run/netns")), Some(CAP_SYS_ADMIN));
+        assert_eq!(cap(Errno::EPERM, "umount2", path("/run/netns/a")), Some(CAP_SYS_ADMIN));
+        assert_eq!(cap(Errno::EPERM, "setsockopt", Subject::Fd(3)), Some(CAP_NET_ADMIN));
+        assert_eq!(cap(Errno::EPERM, "setsockopt", name("eth0")), Some("CAP_NET_RAW"));
         for op in ["RTM_NEWLINK", "RTM_DELLINK", "RTM_NEWADDR"] {
-            assert_eq!(
-                cap(Errno::EPERM, op, name("veth0")),
-                Some(CAP_NET_ADMIN),
-                "{op}"
-            );
+            assert_eq!(cap(Errno::EPERM, op, name("veth0")), Some(CAP_NET_ADMIN), "{op}");
         }
-        assert_eq!(
-            cap(Errno::EACCES, "bind", name("127.0.0.1:80")),
-            Some("CAP_NET_BIND_SERVICE")
-        );
-        assert_eq!(
-            cap(Errno::EACCES, "bind", name("[::1]:80")),
-            Some("CAP_NET_BIND_SERVICE")
-        );
-        assert_eq!(
-            cap(Errno::EACCES, "statfs", path("/proc/1/ns/net")),
-            Some("CAP_SYS_PTRACE")
-        );
+        assert_eq!(cap(Errno::EACCES, "bind", name("127.0.0.1:80")), Some("CAP_NET_BIND_SERVICE"));
+        assert_eq!(cap(Errno::EACCES, "bind", name("[::1]:80")), Some("CAP_NET_BIND_SERVICE"));
+        assert_eq!(cap(Errno::EACCES, "statfs", path("/proc/1/ns/net")), Some("CAP_SYS_PTRACE"));
         // Not a capability's doing: a unix socket in a folder it may not write, another errno, an
         // EACCES outside /proc, a system call the table does not know.
         assert_eq!(cap(Errno::EACCES, "bind", name("/root/sock")), None);
@@ -347,11 +277,7 @@ mod tests {
         assert_eq!(cap(Errno::EACCES, "open", path("/root/ns")), None);
         assert_eq!(cap(Errno::EPERM, "unlink", path("/tmp/x")), None);
         let e = Error::sys(Errno::EPERM, "setsockopt", Subject::Fd(9));
-        assert!(
-            e.to_string()
-                .ends_with("(SO_MARK (CAP_NET_RAW also does) needs CAP_NET_ADMIN)"),
-            "{e}"
-        );
+        assert!(e.to_string().ends_with("(SO_MARK (CAP_NET_RAW also does) needs CAP_NET_ADMIN)"), "{e}");
     }
 
     #[test]
@@ -360,12 +286,7 @@ mod tests {
         let e = Error::sys(Errno::EACCES, "open", Subject::Path(dir.join("x"))).in_run_dir(dir);
         assert_eq!(
             e,
-            Error::RunDirNotWritable {
-                errno: Errno::EACCES,
-                syscall: "open",
-                path: dir.join("x"),
-                run_dir: dir.into()
-            }
+            Error::RunDirNotWritable { errno: Errno::EACCES, syscall: "open", path: dir.join("x"), run_dir: dir.into() }
         );
         assert_eq!(e.errno(), Some(Errno::EACCES));
         assert_eq!(

@@ -33,9 +33,7 @@ pub type Fingerprint = Vec<(OsString, u64, u64)>;
 
 /// The [`Fingerprint`] of `dir`; empty when it does not exist.
 pub fn fingerprint(dir: &Path) -> Fingerprint {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     let mut seen: Fingerprint = entries
         .flatten()
         .filter_map(|e| {
@@ -63,12 +61,7 @@ impl EtcView {
     /// namesakes. A `dir` that does not exist (or is empty) changes nothing, as with `ip netns
     /// exec`; a file of `dir` with no namesake in `/etc` is skipped, as `ip` skips it.
     pub fn enter(dir: &Path) -> Result<EtcView> {
-        let mut view = EtcView {
-            dir: dir.to_path_buf(),
-            seen: Vec::new(),
-            stamp: None,
-            origin: None,
-        };
+        let mut view = EtcView { dir: dir.to_path_buf(), seen: Vec::new(), stamp: None, origin: None };
         view.refresh()?;
         Ok(view)
     }
@@ -96,9 +89,8 @@ impl EtcView {
             unshare(CloneFlags::CLONE_FS).map_err(|e| Error::sys(e, "unshare", Subject::None))?;
         } else if let Some(origin) = &self.origin {
             // Back to the process's mounts, then a fresh private copy.
-            nix::sched::setns(origin, CloneFlags::CLONE_NEWNS).map_err(|e| {
-                Error::sys(e, "setns", Subject::Path("/proc/thread-self/ns/mnt".into()))
-            })?;
+            nix::sched::setns(origin, CloneFlags::CLONE_NEWNS)
+                .map_err(|e| Error::sys(e, "setns", Subject::Path("/proc/thread-self/ns/mnt".into())))?;
         }
         private_mounts(CloneFlags::CLONE_NEWNS)?;
         bind_over_etc(&self.dir, &now);
@@ -116,27 +108,15 @@ impl EtcView {
 /// `CLONE_NEWNS`) in which `/` is a recursive slave: nothing mounted there propagates back.
 fn private_mounts(flags: CloneFlags) -> Result<()> {
     unshare(flags).map_err(|e| Error::sys(e, "unshare", Subject::None))?;
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_SLAVE,
-        None::<&str>,
-    )
-    .map_err(|e| Error::sys(e, "mount", Subject::Path("/".into())))
+    mount(None::<&str>, "/", None::<&str>, MsFlags::MS_REC | MsFlags::MS_SLAVE, None::<&str>)
+        .map_err(|e| Error::sys(e, "mount", Subject::Path("/".into())))
 }
 
 /// Binds every entry of `dir` over its namesake in `/etc`; as `ip netns exec` does, an entry
 /// that cannot be bound (no namesake in /etc) is skipped.
 fn bind_over_etc(dir: &Path, entries: &Fingerprint) {
     for (name, _, _) in entries {
-        let _ = mount(
-            Some(&dir.join(name)),
-            &Path::new("/etc").join(name),
-            None::<&str>,
-            MsFlags::MS_BIND,
-            None::<&str>,
-        );
+        let _ = mount(Some(&dir.join(name)), &Path::new("/etc").join(name), None::<&str>, MsFlags::MS_BIND, None::<&str>);
     }
 }
 
@@ -147,25 +127,15 @@ fn bind_over_etc(dir: &Path, entries: &Fingerprint) {
 /// the process's main thread.
 pub fn enter_netns_view(dir: Option<&Path>) -> Result<()> {
     if crate::thread::gettid() == nix::unistd::getpid().as_raw() {
-        return Err(Error::sys(
-            nix::errno::Errno::EPERM,
-            "unshare",
-            Subject::None,
-        ));
+        return Err(Error::sys(nix::errno::Errno::EPERM, "unshare", Subject::None));
     }
     private_mounts(CloneFlags::CLONE_FS | CloneFlags::CLONE_NEWNS)?;
     if let Some(dir) = dir {
         bind_over_etc(dir, &fingerprint(dir));
     }
     let _ = umount2("/sys", MntFlags::MNT_DETACH);
-    mount(
-        Some("sysfs"),
-        "/sys",
-        Some("sysfs"),
-        MsFlags::empty(),
-        None::<&str>,
-    )
-    .map_err(|e| Error::sys(e, "mount", Subject::Path("/sys".into())))
+    mount(Some("sysfs"), "/sys", Some("sysfs"), MsFlags::empty(), None::<&str>)
+        .map_err(|e| Error::sys(e, "mount", Subject::Path("/sys".into())))
 }
 
 /// How long after its last change a directory is looked at in full on every lookup.
@@ -175,18 +145,14 @@ pub const SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
 /// it cannot be read.
 fn dir_stamp(dir: &Path) -> Option<(u64, u64, i64, i64)> {
     let meta = std::fs::metadata(dir).ok()?;
-    let changed = std::time::UNIX_EPOCH
-        + std::time::Duration::new(meta.ctime().max(0) as u64, meta.ctime_nsec().max(0) as u32);
-    let settled = std::time::SystemTime::now()
-        .duration_since(changed)
-        .is_ok_and(|age| age >= SETTLE);
+    let changed = std::time::UNIX_EPOCH + std::time::Duration::new(meta.ctime().max(0) as u64, meta.ctime_nsec().max(0) as u32);
+    let settled = std::time::SystemTime::now().duration_since(changed).is_ok_and(|age| age >= SETTLE);
     settled.then(|| (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec()))
 }
 
 fn open_mount_ns() -> Result<OwnedFd> {
     let path = "/proc/thread-self/ns/mnt";
-    open(path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())
-        .map_err(|e| Error::sys(e, "open", Subject::Path(path.into())))
+    open(path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(|e| Error::sys(e, "open", Subject::Path(path.into())))
 }
 
 #[cfg(test)]

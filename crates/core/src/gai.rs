@@ -38,9 +38,7 @@ fn eai_name(rc: i32) -> String {
 /// `getaddrinfo` gave them. Runs on the calling thread with its `/etc` and network namespace.
 pub fn getaddrinfo(host: &str, family: u8, flags: i32) -> Result<Vec<IpAddr>, GaiError> {
     let Ok(c_host) = CString::new(host) else {
-        return Err(GaiError {
-            code: "EAI_NONAME".into(),
-        });
+        return Err(GaiError { code: "EAI_NONAME".into() });
     };
     // SAFETY: an all-zero addrinfo is the documented way to start hints.
     let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
@@ -66,9 +64,7 @@ pub fn getaddrinfo(host: &str, family: u8, flags: i32) -> Result<Vec<IpAddr>, Ga
             match ai.ai_family {
                 libc::AF_INET => {
                     let sin = &*(ai.ai_addr as *const libc::sockaddr_in);
-                    out.push(IpAddr::V4(Ipv4Addr::from(u32::from_be(
-                        sin.sin_addr.s_addr,
-                    ))));
+                    out.push(IpAddr::V4(Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr))));
                 }
                 libc::AF_INET6 => {
                     let sin6 = &*(ai.ai_addr as *const libc::sockaddr_in6);
@@ -90,19 +86,10 @@ mod tests {
 
     #[test]
     fn a_literal_resolves_to_itself_and_a_bad_name_is_noname() {
-        assert_eq!(
-            getaddrinfo("127.0.0.1", 0, 0).unwrap(),
-            vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]
-        );
-        assert_eq!(
-            getaddrinfo("::1", 6, 0).unwrap(),
-            vec![IpAddr::V6(Ipv6Addr::LOCALHOST)]
-        );
+        assert_eq!(getaddrinfo("127.0.0.1", 0, 0).unwrap(), vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]);
+        assert_eq!(getaddrinfo("::1", 6, 0).unwrap(), vec![IpAddr::V6(Ipv6Addr::LOCALHOST)]);
         let e = getaddrinfo("no-such-host.invalid", 0, 0).unwrap_err();
         assert!(e.code == "EAI_NONAME" || e.code == "EAI_AGAIN", "{e:?}");
-        assert_eq!(
-            getaddrinfo("127.0.0.1", 6, 0).unwrap_err().code,
-            "EAI_ADDRFAMILY"
-        );
+        assert_eq!(getaddrinfo("127.0.0.1", 6, 0).unwrap_err().code, "EAI_ADDRFAMILY");
     }
 }

@@ -48,13 +48,8 @@ pub(crate) struct Started {
 
 /// A new `SOCK_SEQPACKET` socket pair, both ends close-on-exec.
 pub(crate) fn seqpacket_pair() -> Result<(OwnedFd, OwnedFd)> {
-    socketpair(
-        AddressFamily::Unix,
-        SockType::SeqPacket,
-        None,
-        SockFlag::SOCK_CLOEXEC,
-    )
-    .map_err(|e| Error::sys(e, "socketpair", Subject::None))
+    socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)
+        .map_err(|e| Error::sys(e, "socketpair", Subject::None))
 }
 
 /// Forks the helper, which makes a user namespace of its own, or joins `join` (the user
@@ -80,11 +75,7 @@ pub(crate) fn start(join: Option<BorrowedFd<'_>>) -> Result<Started> {
             drop(child_end);
             let ready = hello(parent_end.as_fd());
             match ready {
-                Ok(userns) => Ok(Started {
-                    chan: parent_end,
-                    pid: child,
-                    userns,
-                }),
+                Ok(userns) => Ok(Started { chan: parent_end, pid: child, userns }),
                 Err(e) => {
                     drop(parent_end);
                     reap(child);
@@ -121,14 +112,7 @@ fn exit(code: i32) -> ! {
 }
 
 /// The helper, from the fork on. Never returns.
-fn child_main(
-    chan: RawFd,
-    join: Option<RawFd>,
-    uid: u32,
-    gid: u32,
-    parent: Pid,
-    on_main_thread: bool,
-) -> ! {
+fn child_main(chan: RawFd, join: Option<RawFd>, uid: u32, gid: u32, parent: Pid, on_main_thread: bool) -> ! {
     reset_signals();
     let join = isolate_fds(chan, join);
     // SAFETY: plain syscalls with no memory arguments.
@@ -152,10 +136,7 @@ fn child_main(
     }
     // A network namespace of the helper's own, so that a thread that entered one of its
     // namespaces can switch back (it holds no capability over its parent's network namespace).
-    .and_then(|()| {
-        nix::sched::unshare(CloneFlags::CLONE_NEWNET)
-            .map_err(|e| Error::sys(e, "unshare", Subject::None))
-    })
+    .and_then(|()| nix::sched::unshare(CloneFlags::CLONE_NEWNET).map_err(|e| Error::sys(e, "unshare", Subject::None)))
     .and_then(|()| open_own("/proc/self/ns/user"));
     let mut w = Writer::default();
     match ready {
@@ -178,12 +159,8 @@ fn join_user_ns(fd: OwnedFd) -> Result<()> {
 }
 
 fn open_own(path: &str) -> Result<OwnedFd> {
-    nix::fcntl::open(
-        path,
-        nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC,
-        nix::sys::stat::Mode::empty(),
-    )
-    .map_err(|e| Error::sys(e, "open", Subject::Path(path.into())))
+    nix::fcntl::open(path, nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
+        .map_err(|e| Error::sys(e, "open", Subject::Path(path.into())))
 }
 
 /// Every signal back to its default action and unblocked: the parent's handlers (Node's, libuv's)
@@ -221,20 +198,10 @@ fn isolate_fds(chan: RawFd, join: Option<RawFd>) -> Option<RawFd> {
         for fd in 0..3 {
             libc::close(fd);
         }
-        if libc::syscall(
-            libc::SYS_close_range,
-            keep_below as libc::c_uint,
-            libc::c_uint::MAX,
-            0,
-        ) != 0
-        {
+        if libc::syscall(libc::SYS_close_range, keep_below as libc::c_uint, libc::c_uint::MAX, 0) != 0 {
             // Before Linux 5.9: close what /proc lists.
             let open: Vec<RawFd> = std::fs::read_dir("/proc/self/fd")
-                .map(|d| {
-                    d.flatten()
-                        .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                        .collect()
-                })
+                .map(|d| d.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect())
                 .unwrap_or_default();
             for fd in open.into_iter().filter(|fd| *fd >= keep_below) {
                 libc::close(fd);
@@ -288,10 +255,7 @@ pub(crate) fn lookup_thread(
     flags: i32,
     etc_dir: Option<PathBuf>,
 ) -> Result<()> {
-    let dup = |fd: BorrowedFd<'_>| {
-        fd.try_clone_to_owned()
-            .map_err(|e| Error::sys(errno_of(&e), "fcntl", Subject::Fd(fd.as_raw_fd())))
-    };
+    let dup = |fd: BorrowedFd<'_>| fd.try_clone_to_owned().map_err(|e| Error::sys(errno_of(&e), "fcntl", Subject::Fd(fd.as_raw_fd())));
     let (ns, reply) = (dup(ns)?, dup(reply)?);
     if LOOKUPS.fetch_add(1, Ordering::AcqRel) >= LOOKUPS_MAX {
         LOOKUPS.fetch_sub(1, Ordering::AcqRel);
@@ -316,13 +280,7 @@ pub(crate) fn lookup_thread(
     })
 }
 
-fn resolve_inside(
-    ns: OwnedFd,
-    etc_dir: Option<PathBuf>,
-    host: &str,
-    family: u8,
-    flags: i32,
-) -> Result<Answer> {
+fn resolve_inside(ns: OwnedFd, etc_dir: Option<PathBuf>, host: &str, family: u8, flags: i32) -> Result<Answer> {
     let _view = etc_dir.as_deref().map(EtcView::enter).transpose()?;
     crate::switch::setns(ns.as_fd(), libc::CLONE_NEWNET)?;
     Ok(match getaddrinfo(host, family, flags) {

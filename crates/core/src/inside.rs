@@ -16,39 +16,18 @@ pub fn list_links(ns: BorrowedFd<'_>) -> Result<Vec<Link>> {
 
 /// [`crate::link::set_link_up`]: the device `name` of `ns` up or down.
 pub fn set_link_up(ns: BorrowedFd<'_>, name: &str, up: bool) -> Result<()> {
-    Op::SetLinkUp {
-        name: name.into(),
-        up,
-    }
-    .run(&[ns])
-    .map(drop)
+    Op::SetLinkUp { name: name.into(), up }.run(&[ns]).map(drop)
 }
 
 /// [`crate::link::add_address`]: `addr/prefix_len` on the device `name` of `ns`.
 pub fn add_address(ns: BorrowedFd<'_>, name: &str, addr: IpAddr, prefix_len: u8) -> Result<()> {
-    Op::AddAddress {
-        name: name.into(),
-        addr,
-        prefix_len,
-    }
-    .run(&[ns])
-    .map(drop)
+    Op::AddAddress { name: name.into(), addr, prefix_len }.run(&[ns]).map(drop)
 }
 
 /// [`crate::link::add_veth`]: a veth pair, `name` in `ns` and `peer_name` in `peer_ns` (or `ns`).
-pub fn add_veth(
-    ns: BorrowedFd<'_>,
-    name: &str,
-    peer_name: &str,
-    peer_ns: Option<BorrowedFd<'_>>,
-) -> Result<()> {
+pub fn add_veth(ns: BorrowedFd<'_>, name: &str, peer_name: &str, peer_ns: Option<BorrowedFd<'_>>) -> Result<()> {
     let fds: Vec<BorrowedFd<'_>> = std::iter::once(ns).chain(peer_ns).collect();
-    Op::AddVeth {
-        name: name.into(),
-        peer_name: peer_name.into(),
-    }
-    .run(&fds)
-    .map(drop)
+    Op::AddVeth { name: name.into(), peer_name: peer_name.into() }.run(&fds).map(drop)
 }
 
 /// [`crate::link::delete_link`]: the device `name` of `ns` (both ends of a veth pair).

@@ -25,38 +25,34 @@ mod rundir;
 mod socket;
 mod sockpool;
 mod switch;
-#[cfg(test)]
-mod testutil;
 mod thread;
 mod userns;
 mod wire;
+#[cfg(test)]
+mod testutil;
 
 pub use error::{Error, Needed, Result, Subject, CAP_NET_ADMIN, CAP_SYS_ADMIN};
-pub use etcview::{
-    enter_netns_view, fingerprint, netns_etc_dir, EtcView, Fingerprint, ETC_NETNS_DIR,
-};
+pub use etcview::{enter_netns_view, fingerprint, netns_etc_dir, EtcView, Fingerprint, ETC_NETNS_DIR};
 pub use gai::{getaddrinfo, GaiError};
 pub use lifecycle::{
-    create_anonymous, create_named, delete_named, list_named, named_path, pid_ns_path,
-    task_ns_path, validate_name, NAME_MAX,
+    create_anonymous, create_named, delete_named, list_named, named_path, pid_ns_path, task_ns_path, validate_name,
+    NAME_MAX,
 };
 // The device operations as exported run wherever their namespace can be entered (crate::inside).
 pub use helper::LOOKUPS_MAX;
 pub use inside::{add_address, add_veth, delete_link, list_links, set_link_up};
 pub use link::{link_index, Link};
+pub use op::{Op, Reply};
+pub use rootless::{adopt, create_rootless, helper_status, owner_user_ns, owns, release};
+pub use userns::{diagnose, enter_own_user_ns, UserNsBlock};
 pub use mark::{bind_to_device, get_mark, set_mark};
 pub use nsfile::{is_ns_or_err, Identity, NetNs, NSFS_MAGIC, PROCFS_MAGIC};
-pub use op::{Op, Reply};
-pub use resolver::{
-    lookup_in, resolver_threads, Answer, Lookup, IDLE, THREADS_MAX, THREADS_PER_VIEW,
-};
-pub use rootless::{adopt, create_rootless, helper_status, owner_user_ns, owns, release};
+pub use resolver::{lookup_in, resolver_threads, Answer, Lookup, IDLE, THREADS_MAX, THREADS_PER_VIEW};
 pub use rundir::{run_dir, system_run_dir, NETNS_RUN_DIR_ENV};
 pub use socket::{socket_in, Address, Family, Kind, SocketSpec, UnixPath};
 pub use sockpool::{SocketPool, SOCKET_POOL_MAX};
 pub use switch::{enter_net, identity_of_raw, restore_outermost, setns, LentFd, NsGuard};
 pub use thread::{gettid, thread_ns_path, THREAD_SELF_NS_NET};
-pub use userns::{diagnose, enter_own_user_ns, UserNsBlock};
 
 /// `CLONE_NEWNET`: the namespace type of a network namespace (`setns(2)`'s `nstype`).
 pub const CLONE_NEWNET: i32 = libc::CLONE_NEWNET;
@@ -70,10 +66,6 @@ pub fn close(fd: std::os::fd::RawFd) -> Result<()> {
 pub fn dup(fd: std::os::fd::BorrowedFd<'_>) -> Result<std::os::fd::OwnedFd> {
     use std::os::fd::AsRawFd;
     fd.try_clone_to_owned().map_err(|e| {
-        Error::sys(
-            nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EBADF)),
-            "fcntl",
-            Subject::Fd(fd.as_raw_fd()),
-        )
+        Error::sys(nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EBADF)), "fcntl", Subject::Fd(fd.as_raw_fd()))
     })
 }

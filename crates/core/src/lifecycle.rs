@@ -41,10 +41,7 @@ pub fn validate_name(name: &str) -> Result<()> {
     } else {
         return Ok(());
     };
-    Err(Error::InvalidName {
-        name: name.into(),
-        reason,
-    })
+    Err(Error::InvalidName { name: name.into(), reason })
 }
 
 /// The path of the named namespace `name` in `run_dir`, after checking the name.
@@ -65,28 +62,17 @@ pub fn task_ns_path(pid: i32, tid: i32) -> PathBuf {
 
 /// Runs `f` on a new thread that first moves into a new network namespace
 /// (`unshare(2)` with `CLONE_NEWNET`) and ends with `f`. The calling thread never changes.
-fn on_new_netns_thread<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
+fn on_new_netns_thread<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     let thread = std::thread::Builder::new()
         .name("netns-unshare".into())
         // It runs a few syscalls: a small stack makes the thread cheaper to start (mmap, guard page).
         .stack_size(64 * 1024)
         .spawn(move || {
-            unshare(CloneFlags::CLONE_NEWNET)
-                .map_err(|e| Error::sys(e, "unshare", Subject::None))?;
+            unshare(CloneFlags::CLONE_NEWNET).map_err(|e| Error::sys(e, "unshare", Subject::None))?;
             f()
         })
-        .map_err(|e| {
-            Error::sys(
-                Errno::from_raw(e.raw_os_error().unwrap_or(libc::EAGAIN)),
-                "clone",
-                Subject::None,
-            )
-        })?;
-    thread
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        .map_err(|e| Error::sys(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EAGAIN)), "clone", Subject::None))?;
+    thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Creates an anonymous network namespace: it has no name and lives as long as something holds
@@ -129,14 +115,8 @@ fn create_locked(path: PathBuf, source: PathBuf) -> Result<NetNs> {
     let target = mount_point.path.clone();
     let ns = on_new_netns_thread(move || {
         let ns = NetNs::current()?;
-        mount(
-            Some(&source),
-            &target,
-            Some("none"),
-            MsFlags::MS_BIND,
-            None::<&OsStr>,
-        )
-        .map_err(|e| Error::sys(e, "mount", Subject::Path(target.clone())))?;
+        mount(Some(&source), &target, Some("none"), MsFlags::MS_BIND, None::<&OsStr>)
+            .map_err(|e| Error::sys(e, "mount", Subject::Path(target.clone())))?;
         Ok(ns)
     })?;
     mount_point.keep();
@@ -163,8 +143,7 @@ impl MountPoint {
                     return Ok(MountPoint { path, keep: false });
                 }
                 Err(Errno::EEXIST) if !reclaimed && entry_state(&path) == EntryState::Stale => {
-                    unlink(&path)
-                        .map_err(|e| Error::sys(e, "unlink", Subject::Path(path.clone())))?;
+                    unlink(&path).map_err(|e| Error::sys(e, "unlink", Subject::Path(path.clone())))?;
                     reclaimed = true;
                 }
                 Err(e) => return Err(Error::sys(e, "open", Subject::Path(path))),
@@ -199,18 +178,14 @@ enum EntryState {
 
 /// Classifies `path` with `statfs(2)` (the mounted file system) and `lstat(2)`.
 fn entry_state(path: &Path) -> EntryState {
-    let Ok(fs) = statfs(path) else {
-        return EntryState::Other;
-    };
+    let Ok(fs) = statfs(path) else { return EntryState::Other };
     #[allow(clippy::unnecessary_cast)]
     let magic = fs.filesystem_type().0 as i64;
     if magic == NSFS_MAGIC || magic == PROCFS_MAGIC {
         return EntryState::Live;
     }
     match lstat(path) {
-        Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFREG && st.st_size == 0 => {
-            EntryState::Stale
-        }
+        Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFREG && st.st_size == 0 => EntryState::Stale,
         _ => EntryState::Other,
     }
 }
@@ -227,9 +202,7 @@ fn entry_state(path: &Path) -> EntryState {
 pub fn delete_named(run_dir: &Path, name: &str) -> Result<()> {
     let path = named_path(run_dir, name)?;
     let _dir = match rundir::lock(run_dir, false) {
-        Err(e) if e.errno() == Some(Errno::ENOENT) => {
-            return Err(Error::sys(Errno::ENOENT, "unlink", Subject::Path(path)))
-        }
+        Err(e) if e.errno() == Some(Errno::ENOENT) => return Err(Error::sys(Errno::ENOENT, "unlink", Subject::Path(path))),
         other => other.map_err(|e| e.in_run_dir(run_dir))?,
     };
     match umount2(&path, MntFlags::MNT_DETACH) {
@@ -263,11 +236,7 @@ pub fn list_named(run_dir: &Path, with_stale: bool) -> Result<Vec<String>> {
 }
 
 fn io_error(e: std::io::Error, syscall: &'static str, path: &Path) -> Error {
-    Error::sys(
-        Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
-        syscall,
-        Subject::Path(path.into()),
-    )
+    Error::sys(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)), syscall, Subject::Path(path.into()))
 }
 
 #[cfg(test)]
@@ -280,8 +249,7 @@ mod tests {
 
     impl TempRunDir {
         fn new(tag: &str) -> TempRunDir {
-            let base =
-                std::env::temp_dir().join(format!("netns-core-{}-{tag}", std::process::id()));
+            let base = std::env::temp_dir().join(format!("netns-core-{}-{tag}", std::process::id()));
             std::fs::create_dir_all(&base).unwrap();
             TempRunDir(base.join("run"))
         }
@@ -316,10 +284,7 @@ mod tests {
     #[test]
     fn names_must_be_one_path_component() {
         for bad in ["", ".", "..", "a/b", "/", "a\0b", &"x".repeat(256)] {
-            assert!(
-                matches!(validate_name(bad), Err(Error::InvalidName { .. })),
-                "{bad:?}"
-            );
+            assert!(matches!(validate_name(bad), Err(Error::InvalidName { .. })), "{bad:?}");
         }
         for good in ["blue", "a.b", "...", "-x", &"x".repeat(255), "é"] {
             assert_eq!(validate_name(good), Ok(()), "{good:?}");
@@ -331,10 +296,7 @@ mod tests {
     #[test]
     fn invalid_name_touches_nothing() {
         let dir = TempRunDir::new("invalid");
-        assert!(matches!(
-            create_named(&dir.0, "../escape"),
-            Err(Error::InvalidName { .. })
-        ));
+        assert!(matches!(create_named(&dir.0, "../escape"), Err(Error::InvalidName { .. })));
         assert!(!dir.0.exists());
         assert!(mounts_under(&dir.0).is_empty());
     }
@@ -360,26 +322,16 @@ mod tests {
         assert!(!mounts_under(&dir.0).contains(&dir.0.join("one").to_string_lossy().into_owned()));
         // The open file still holds a working namespace.
         assert_eq!(crate::Identity::of(ns.as_fd()).unwrap(), id);
-        assert_eq!(
-            delete_named(&dir.0, "one").unwrap_err().errno(),
-            Some(Errno::ENOENT)
-        );
+        assert_eq!(delete_named(&dir.0, "one").unwrap_err().errno(), Some(Errno::ENOENT));
     }
 
     #[test]
     fn a_failed_mount_removes_the_file() {
         let dir = TempRunDir::new("failmount");
-        let e = create_named_from(&dir.0, "half", Path::new("/proc/thread-self/ns/no-such-ns"))
-            .unwrap_err();
-        assert_eq!(
-            e,
-            Error::sys(Errno::ENOENT, "mount", Subject::Path(dir.0.join("half")))
-        );
+        let e = create_named_from(&dir.0, "half", Path::new("/proc/thread-self/ns/no-such-ns")).unwrap_err();
+        assert_eq!(e, Error::sys(Errno::ENOENT, "mount", Subject::Path(dir.0.join("half"))));
         assert!(list_named(&dir.0, false).unwrap().is_empty());
-        assert!(
-            mounts_under(&dir.0).is_empty(),
-            "the bind mount of the run dir this call made is undone too"
-        );
+        assert!(mounts_under(&dir.0).is_empty(), "the bind mount of the run dir this call made is undone too");
     }
 
     #[test]
@@ -390,46 +342,28 @@ mod tests {
         std::fs::write(dir.0.join("stale"), b"").unwrap();
         std::fs::write(dir.0.join("data"), b"not ours").unwrap();
         assert_eq!(list_named(&dir.0, false).unwrap(), vec!["live".to_string()]);
-        assert_eq!(
-            list_named(&dir.0, true).unwrap(),
-            vec!["data".to_string(), "live".to_string(), "stale".to_string()]
-        );
+        assert_eq!(list_named(&dir.0, true).unwrap(), vec!["data".to_string(), "live".to_string(), "stale".to_string()]);
 
         let reborn = create_named(&dir.0, "stale").unwrap();
         assert_ne!(reborn.identity().unwrap(), ns.identity().unwrap());
-        assert_eq!(
-            list_named(&dir.0, false).unwrap(),
-            vec!["live".to_string(), "stale".to_string()]
-        );
+        assert_eq!(list_named(&dir.0, false).unwrap(), vec!["live".to_string(), "stale".to_string()]);
         // A file with data is not a placeholder: the name stays taken.
-        assert_eq!(
-            create_named(&dir.0, "data").unwrap_err().errno(),
-            Some(Errno::EEXIST)
-        );
+        assert_eq!(create_named(&dir.0, "data").unwrap_err().errno(), Some(Errno::EEXIST));
 
         // A deletion that was killed after the unmount: the next deletion finishes it.
         umount2(&dir.0.join("live"), MntFlags::MNT_DETACH).unwrap();
-        assert_eq!(
-            list_named(&dir.0, false).unwrap(),
-            vec!["stale".to_string()]
-        );
+        assert_eq!(list_named(&dir.0, false).unwrap(), vec!["stale".to_string()]);
         delete_named(&dir.0, "live").unwrap();
         delete_named(&dir.0, "stale").unwrap();
         assert_eq!(list_named(&dir.0, true).unwrap(), vec!["data".to_string()]);
-        assert_eq!(
-            mounts_under(&dir.0),
-            vec![dir.0.to_string_lossy().into_owned()]
-        );
+        assert_eq!(mounts_under(&dir.0), vec![dir.0.to_string_lossy().into_owned()]);
     }
 
     #[test]
     fn deleting_in_a_missing_run_dir_is_enoent_from_unlink() {
         let dir = TempRunDir::new("nodir");
         let e = delete_named(&dir.0, "x").unwrap_err();
-        assert_eq!(
-            e,
-            Error::sys(Errno::ENOENT, "unlink", Subject::Path(dir.0.join("x")))
-        );
+        assert_eq!(e, Error::sys(Errno::ENOENT, "unlink", Subject::Path(dir.0.join("x"))));
         assert!(!dir.0.exists());
     }
 
@@ -445,17 +379,13 @@ mod tests {
 
     #[test]
     fn missing_run_dir_lists_nothing() {
-        assert!(list_named(Path::new("/nonexistent/netns-core"), true)
-            .unwrap()
-            .is_empty());
+        assert!(list_named(Path::new("/nonexistent/netns-core"), true).unwrap().is_empty());
     }
 
     #[test]
     fn permission_errors_say_what_is_needed() {
         for syscall in ["unshare", "mount", "umount2"] {
-            let hint = Error::sys(Errno::EPERM, syscall, Subject::None)
-                .hint()
-                .unwrap();
+            let hint = Error::sys(Errno::EPERM, syscall, Subject::None).hint().unwrap();
             assert!(hint.contains("CAP_SYS_ADMIN"), "{syscall}: {hint}");
         }
         let e = validate_name("a/b").unwrap_err();
@@ -468,44 +398,21 @@ mod tests {
         let dir = TempRunDir::new("readonly");
         let ns = create_named(&dir.0, "live").unwrap();
         // The run directory is a bind mount of itself now: make that mount read-only.
-        let remount = |flags: MsFlags| {
-            mount(
-                None::<&OsStr>,
-                &dir.0,
-                None::<&OsStr>,
-                MsFlags::MS_REMOUNT | MsFlags::MS_BIND | flags,
-                None::<&OsStr>,
-            )
-        };
+        let remount = |flags: MsFlags| mount(None::<&OsStr>, &dir.0, None::<&OsStr>, MsFlags::MS_REMOUNT | MsFlags::MS_BIND | flags, None::<&OsStr>);
         remount(MsFlags::MS_RDONLY).unwrap();
         let before = mounts_under(&dir.0);
 
         let e = create_named(&dir.0, "x").unwrap_err();
         assert_eq!(
             e,
-            Error::RunDirNotWritable {
-                errno: Errno::EROFS,
-                syscall: "faccessat2",
-                path: dir.0.clone(),
-                run_dir: dir.0.clone()
-            }
+            Error::RunDirNotWritable { errno: Errno::EROFS, syscall: "faccessat2", path: dir.0.clone(), run_dir: dir.0.clone() }
         );
-        assert!(
-            e.to_string()
-                .contains(&format!("run directory '{}'", dir.0.display())),
-            "{e}"
-        );
+        assert!(e.to_string().contains(&format!("run directory '{}'", dir.0.display())), "{e}");
         let e = delete_named(&dir.0, "live").unwrap_err();
         assert_eq!(e.errno(), Some(Errno::EROFS));
         assert!(matches!(e, Error::RunDirNotWritable { .. }));
         assert_eq!(mounts_under(&dir.0), before, "no mount made or taken away");
-        assert_eq!(
-            NetNs::open(&dir.0.join("live"))
-                .unwrap()
-                .identity()
-                .unwrap(),
-            ns.identity().unwrap()
-        );
+        assert_eq!(NetNs::open(&dir.0.join("live")).unwrap().identity().unwrap(), ns.identity().unwrap());
 
         remount(MsFlags::empty()).unwrap();
         delete_named(&dir.0, "live").unwrap();

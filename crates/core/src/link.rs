@@ -14,8 +14,8 @@ use nix::errno::Errno;
 
 use crate::error::{Error, Result, Subject};
 use crate::netlink::{
-    attrs, ifaddrmsg, ifinfomsg, Message, RouteSocket, IFINFOMSG_LEN, NLM_F_ACK, NLM_F_CREATE,
-    NLM_F_DUMP, NLM_F_EXCL, RTM_DELLINK, RTM_GETLINK, RTM_NEWADDR, RTM_NEWLINK,
+    attrs, ifaddrmsg, ifinfomsg, Message, RouteSocket, IFINFOMSG_LEN, NLM_F_ACK, NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL,
+    RTM_DELLINK, RTM_GETLINK, RTM_NEWADDR, RTM_NEWLINK,
 };
 
 // <linux/if_link.h>, <linux/veth.h>, <linux/if_addr.h>, <linux/if.h>
@@ -48,18 +48,9 @@ fn name_subject(name: &str) -> Subject {
 /// `peer_ns` (`IFLA_NET_NS_FD` on the peer; `None`: in `ns` too), in one `RTM_NEWLINK` request.
 ///
 /// Both ends start down. Fails with `EEXIST` if either name is taken in its namespace.
-pub fn add_veth(
-    ns: BorrowedFd<'_>,
-    name: &str,
-    peer_name: &str,
-    peer_ns: Option<BorrowedFd<'_>>,
-) -> Result<()> {
+pub fn add_veth(ns: BorrowedFd<'_>, name: &str, peer_name: &str, peer_ns: Option<BorrowedFd<'_>>) -> Result<()> {
     let mut sock = RouteSocket::open_in(ns)?;
-    let mut msg = Message::new(
-        RTM_NEWLINK,
-        NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
-        &ifinfomsg(0, 0, 0, 0),
-    );
+    let mut msg = Message::new(RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &ifinfomsg(0, 0, 0, 0));
     msg.attr_str(IFLA_IFNAME, name);
     let info = msg.begin_nest(IFLA_LINKINFO);
     msg.attr(IFLA_INFO_KIND, b"veth");
@@ -144,17 +135,11 @@ fn parse_link(payload: &[u8]) -> Option<Link> {
     let header = payload.get(..IFINFOMSG_LEN)?;
     let index = i32::from_ne_bytes(header[4..8].try_into().ok()?);
     let flags = u32::from_ne_bytes(header[8..12].try_into().ok()?);
-    let name = attrs(&payload[IFINFOMSG_LEN..])
-        .find(|(ty, _)| *ty == IFLA_IFNAME)
-        .map(|(_, value)| {
-            let end = value.iter().position(|&b| b == 0).unwrap_or(value.len());
-            String::from_utf8_lossy(&value[..end]).into_owned()
-        })?;
-    Some(Link {
-        name,
-        index: u32::try_from(index).ok()?,
-        up: flags & IFF_UP != 0,
-    })
+    let name = attrs(&payload[IFINFOMSG_LEN..]).find(|(ty, _)| *ty == IFLA_IFNAME).map(|(_, value)| {
+        let end = value.iter().position(|&b| b == 0).unwrap_or(value.len());
+        String::from_utf8_lossy(&value[..end]).into_owned()
+    })?;
+    Some(Link { name, index: u32::try_from(index).ok()?, up: flags & IFF_UP != 0 })
 }
 
 #[cfg(test)]
@@ -186,14 +171,7 @@ mod tests {
     fn a_new_namespace_has_only_lo_and_it_is_down() {
         let ns = unshared_netns();
         let links = list_links(ns.as_fd()).unwrap();
-        assert_eq!(
-            links,
-            vec![Link {
-                name: "lo".into(),
-                index: 1,
-                up: false
-            }]
-        );
+        assert_eq!(links, vec![Link { name: "lo".into(), index: 1, up: false }]);
         set_link_up(ns.as_fd(), "lo", true).unwrap();
         assert!(find(&list_links(ns.as_fd()).unwrap(), "lo").unwrap().up);
         assert_eq!(link_index(ns.as_fd(), "lo").unwrap(), 1);
@@ -220,19 +198,12 @@ mod tests {
         assert!(!find(&list_links(a.as_fd()).unwrap(), "va").unwrap().up);
 
         add_address(a.as_fd(), "va", IpAddr::V4(Ipv4Addr::new(10, 7, 0, 1)), 30).unwrap();
-        add_address(
-            a.as_fd(),
-            "va",
-            IpAddr::V6("fd00::1".parse::<Ipv6Addr>().unwrap()),
-            64,
-        )
-        .unwrap();
+        add_address(a.as_fd(), "va", IpAddr::V6("fd00::1".parse::<Ipv6Addr>().unwrap()), 64).unwrap();
         let shown = ip_addrs(&a, "va");
         assert!(shown.contains("inet 10.7.0.1/30"), "{shown}");
         assert!(shown.contains("inet6 fd00::1/64"), "{shown}");
 
-        let dup =
-            add_address(a.as_fd(), "va", IpAddr::V4(Ipv4Addr::new(10, 7, 0, 1)), 30).unwrap_err();
+        let dup = add_address(a.as_fd(), "va", IpAddr::V4(Ipv4Addr::new(10, 7, 0, 1)), 30).unwrap_err();
         assert_eq!(dup.errno(), Some(Errno::EEXIST));
 
         // Deleting one end deletes the pair, in both namespaces.
@@ -246,41 +217,17 @@ mod tests {
         let ns = unshared_netns();
         add_veth(ns.as_fd(), "x0", "x1", None).unwrap();
         let e = add_veth(ns.as_fd(), "x0", "x2", None).unwrap_err();
-        assert_eq!(
-            e,
-            Error::sys(Errno::EEXIST, "RTM_NEWLINK", Subject::Name("x0".into()))
-        );
+        assert_eq!(e, Error::sys(Errno::EEXIST, "RTM_NEWLINK", Subject::Name("x0".into())));
 
         let e = set_link_up(ns.as_fd(), "missing0", true).unwrap_err();
-        assert_eq!(
-            e,
-            Error::sys(
-                Errno::ENODEV,
-                "RTM_NEWLINK",
-                Subject::Name("missing0".into())
-            )
-        );
+        assert_eq!(e, Error::sys(Errno::ENODEV, "RTM_NEWLINK", Subject::Name("missing0".into())));
         let e = delete_link(ns.as_fd(), "missing0").unwrap_err();
-        assert_eq!(
-            e,
-            Error::sys(
-                Errno::ENODEV,
-                "RTM_DELLINK",
-                Subject::Name("missing0".into())
-            )
-        );
+        assert_eq!(e, Error::sys(Errno::ENODEV, "RTM_DELLINK", Subject::Name("missing0".into())));
         let e = link_index(ns.as_fd(), "missing0").unwrap_err();
         assert_eq!(e.errno(), Some(Errno::ENODEV));
-        let e = add_address(
-            ns.as_fd(),
-            "missing0",
-            IpAddr::V4(Ipv4Addr::new(10, 7, 0, 5)),
-            24,
-        )
-        .unwrap_err();
+        let e = add_address(ns.as_fd(), "missing0", IpAddr::V4(Ipv4Addr::new(10, 7, 0, 5)), 24).unwrap_err();
         assert_eq!(e.errno(), Some(Errno::ENODEV));
-        let e =
-            add_address(ns.as_fd(), "x0", IpAddr::V4(Ipv4Addr::new(10, 7, 0, 5)), 33).unwrap_err();
+        let e = add_address(ns.as_fd(), "x0", IpAddr::V4(Ipv4Addr::new(10, 7, 0, 5)), 33).unwrap_err();
         assert_eq!(e.errno(), Some(Errno::EINVAL));
     }
 

@@ -9,14 +9,12 @@ use crate::error::{Error, Result, Subject};
 
 /// Sets `SO_MARK` on a socket (`socket(7)`); needs `CAP_NET_ADMIN` (or `CAP_NET_RAW`).
 pub fn set_mark(fd: BorrowedFd<'_>, mark: u32) -> Result<()> {
-    setsockopt(&fd, sockopt::Mark, &mark)
-        .map_err(|e| Error::sys(e, "setsockopt", Subject::Fd(fd.as_raw_fd())))
+    setsockopt(&fd, sockopt::Mark, &mark).map_err(|e| Error::sys(e, "setsockopt", Subject::Fd(fd.as_raw_fd())))
 }
 
 /// Reads `SO_MARK` of a socket.
 pub fn get_mark(fd: BorrowedFd<'_>) -> Result<u32> {
-    getsockopt(&fd, sockopt::Mark)
-        .map_err(|e| Error::sys(e, "getsockopt", Subject::Fd(fd.as_raw_fd())))
+    getsockopt(&fd, sockopt::Mark).map_err(|e| Error::sys(e, "getsockopt", Subject::Fd(fd.as_raw_fd())))
 }
 
 /// Binds a socket to a network device with `SO_BINDTODEVICE` (`socket(7)`): no capability the
@@ -34,13 +32,7 @@ mod tests {
     use std::os::fd::AsFd;
 
     fn udp() -> std::os::fd::OwnedFd {
-        socket(
-            AddressFamily::Inet,
-            SockType::Datagram,
-            SockFlag::SOCK_CLOEXEC,
-            None,
-        )
-        .unwrap()
+        socket(AddressFamily::Inet, SockType::Datagram, SockFlag::SOCK_CLOEXEC, None).unwrap()
     }
 
     #[test]

@@ -10,9 +10,7 @@
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
 use nix::errno::Errno;
-use nix::sys::socket::{
-    bind, socket, AddressFamily, NetlinkAddr, SockFlag, SockProtocol, SockType,
-};
+use nix::sys::socket::{bind, socket, AddressFamily, NetlinkAddr, SockFlag, SockProtocol, SockType};
 
 use crate::error::{Error, Result, Subject};
 use crate::switch::NsGuard;
@@ -169,16 +167,10 @@ impl RouteSocket {
     pub(crate) fn open_in(ns: BorrowedFd<'_>) -> Result<RouteSocket> {
         let fd = {
             let _guard = NsGuard::enter(ns)?;
-            socket(
-                AddressFamily::Netlink,
-                SockType::Raw,
-                SockFlag::SOCK_CLOEXEC,
-                SockProtocol::NetlinkRoute,
-            )
-            .map_err(|e| Error::sys(e, "socket", Subject::None))?
+            socket(AddressFamily::Netlink, SockType::Raw, SockFlag::SOCK_CLOEXEC, SockProtocol::NetlinkRoute)
+                .map_err(|e| Error::sys(e, "socket", Subject::None))?
         };
-        bind(fd.as_raw_fd(), &NetlinkAddr::new(0, 0))
-            .map_err(|e| Error::sys(e, "bind", Subject::Fd(fd.as_raw_fd())))?;
+        bind(fd.as_raw_fd(), &NetlinkAddr::new(0, 0)).map_err(|e| Error::sys(e, "bind", Subject::Fd(fd.as_raw_fd())))?;
         Ok(RouteSocket { fd, seq: 0 })
     }
 
@@ -187,12 +179,7 @@ impl RouteSocket {
     ///
     /// Returns the payloads of the other replies (for `RTM_GETLINK`, one `ifinfomsg` plus
     /// attributes per link). A negative error from the kernel becomes `Error::sys(errno, op, subject)`.
-    pub(crate) fn request(
-        &mut self,
-        msg: &mut Message,
-        op: &'static str,
-        subject: &Subject,
-    ) -> Result<Vec<Vec<u8>>> {
+    pub(crate) fn request(&mut self, msg: &mut Message, op: &'static str, subject: &Subject) -> Result<Vec<Vec<u8>>> {
         for _ in 0..DUMP_RETRIES {
             if let Some(replies) = self.exchange(msg, op, subject)? {
                 return Ok(replies);
@@ -202,20 +189,14 @@ impl RouteSocket {
     }
 
     /// One round of [`RouteSocket::request`]; `None` if a dump was interrupted and must be redone.
-    fn exchange(
-        &mut self,
-        msg: &mut Message,
-        op: &'static str,
-        subject: &Subject,
-    ) -> Result<Option<Vec<Vec<u8>>>> {
+    fn exchange(&mut self, msg: &mut Message, op: &'static str, subject: &Subject) -> Result<Option<Vec<Vec<u8>>>> {
         let raw = self.fd.as_raw_fd();
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         let bytes = msg.finish(seq);
         let kernel = NetlinkAddr::new(0, 0);
-        let sent =
-            nix::sys::socket::sendto(raw, bytes, &kernel, nix::sys::socket::MsgFlags::empty())
-                .map_err(|e| Error::sys(e, "sendto", Subject::Fd(raw)))?;
+        let sent = nix::sys::socket::sendto(raw, bytes, &kernel, nix::sys::socket::MsgFlags::empty())
+            .map_err(|e| Error::sys(e, "sendto", Subject::Fd(raw)))?;
         if sent != bytes.len() {
             return Err(Error::sys(Errno::EMSGSIZE, "sendto", Subject::Fd(raw)));
         }
@@ -243,10 +224,7 @@ impl RouteSocket {
                 match ty {
                     NLMSG_ERROR | NLMSG_DONE => {
                         // nlmsgerr starts with the (negative) error; NLMSG_DONE carries one too.
-                        let error = payload
-                            .get(0..4)
-                            .map(|b| i32::from_ne_bytes(b.try_into().unwrap()))
-                            .unwrap_or(0);
+                        let error = payload.get(0..4).map(|b| i32::from_ne_bytes(b.try_into().unwrap())).unwrap_or(0);
                         if error < 0 {
                             return Err(Error::sys(Errno::from_raw(-error), op, subject.clone()));
                         }
@@ -276,8 +254,7 @@ impl RouteSocket {
                     &mut addr_len,
                 )
             };
-            let n =
-                Errno::result(n).map_err(|e| Error::sys(e, "recvfrom", Subject::Fd(raw)))? as usize;
+            let n = Errno::result(n).map_err(|e| Error::sys(e, "recvfrom", Subject::Fd(raw)))? as usize;
             if n > buf.len() {
                 return Err(Error::sys(Errno::EMSGSIZE, "recvfrom", Subject::Fd(raw)));
             }
@@ -304,20 +281,10 @@ mod tests {
         assert_eq!(bytes.len(), 52);
         assert_eq!(u32::from_ne_bytes(bytes[0..4].try_into().unwrap()), 52);
         assert_eq!(u16::from_ne_bytes([bytes[4], bytes[5]]), RTM_NEWLINK);
-        assert_eq!(
-            u16::from_ne_bytes([bytes[6], bytes[7]]),
-            NLM_F_ACK | NLM_F_REQUEST
-        );
+        assert_eq!(u16::from_ne_bytes([bytes[6], bytes[7]]), NLM_F_ACK | NLM_F_REQUEST);
         assert_eq!(u32::from_ne_bytes(bytes[8..12].try_into().unwrap()), 7);
-        let found: Vec<(u16, Vec<u8>)> =
-            attrs(&bytes[32..]).map(|(t, p)| (t, p.to_vec())).collect();
-        assert_eq!(
-            found,
-            vec![
-                (3, b"ab\0".to_vec()),
-                (18, vec![8, 0, 1, 0, b'v', b'e', b't', b'h'])
-            ]
-        );
+        let found: Vec<(u16, Vec<u8>)> = attrs(&bytes[32..]).map(|(t, p)| (t, p.to_vec())).collect();
+        assert_eq!(found, vec![(3, b"ab\0".to_vec()), (18, vec![8, 0, 1, 0, b'v', b'e', b't', b'h'])]);
     }
 
     #[test]

@@ -32,10 +32,7 @@ pub fn is_ns_or_err(path: &Path) -> Result<()> {
     if fs_type == NSFS_MAGIC || fs_type == PROCFS_MAGIC {
         Ok(())
     } else {
-        Err(Error::PathNotNs {
-            path: path.into(),
-            fs_type,
-        })
+        Err(Error::PathNotNs { path: path.into(), fs_type })
     }
 }
 
@@ -62,25 +59,16 @@ const NS_TYPE_NAMES: [(&str, i32); 8] = [
 /// namespaces (0 when it is none of them); anything that is no namespace is [`Error::PathNotNs`].
 pub fn nstype_from_link(fd: BorrowedFd<'_>, path: &Path) -> Result<i32> {
     let link = format!("/proc/thread-self/fd/{}", fd.as_raw_fd());
-    let target = nix::fcntl::readlink(link.as_str())
-        .map_err(|e| Error::sys(e, "readlink", Subject::Path(link.into())))?;
-    let not_ns = || Error::PathNotNs {
-        path: path.into(),
-        fs_type: PROCFS_MAGIC,
-    };
+    let target = nix::fcntl::readlink(link.as_str()).map_err(|e| Error::sys(e, "readlink", Subject::Path(link.into())))?;
+    let not_ns = || Error::PathNotNs { path: path.into(), fs_type: PROCFS_MAGIC };
     let own = Identity::of(fd)?;
     if let Some((name, rest)) = target.to_str().and_then(|t| t.split_once(":[")) {
         let ino = rest.strip_suffix(']').and_then(|n| n.parse::<u64>().ok());
         if ino == Some(own.ino) {
-            return NS_TYPE_NAMES
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, t)| *t)
-                .ok_or_else(not_ns);
+            return NS_TYPE_NAMES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t).ok_or_else(not_ns);
         }
     }
-    let fs = nix::sys::statfs::fstatfs(fd)
-        .map_err(|e| Error::sys(e, "fstatfs", Subject::Fd(fd.as_raw_fd())))?;
+    let fs = nix::sys::statfs::fstatfs(fd).map_err(|e| Error::sys(e, "fstatfs", Subject::Fd(fd.as_raw_fd())))?;
     #[allow(clippy::unnecessary_cast)]
     if fs.filesystem_type().0 as i64 != NSFS_MAGIC {
         return Err(not_ns());
@@ -107,13 +95,11 @@ pub fn is_net_by_setns(fd: BorrowedFd<'_>) -> Result<bool> {
     let raw = fd.as_raw_fd();
     std::thread::scope(|scope| {
         scope
-            .spawn(
-                || match nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWNET) {
-                    Ok(()) => Ok(true),
-                    Err(Errno::EINVAL) => Ok(false),
-                    Err(errno) => Err(Error::sys(errno, "setns", Subject::Fd(raw))),
-                },
-            )
+            .spawn(|| match nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWNET) {
+                Ok(()) => Ok(true),
+                Err(Errno::EINVAL) => Ok(false),
+                Err(errno) => Err(Error::sys(errno, "setns", Subject::Fd(raw))),
+            })
             .join()
             .unwrap_or_else(|_| Err(Error::sys(Errno::EIO, "setns", Subject::Fd(raw))))
     })
@@ -133,10 +119,7 @@ impl Identity {
     pub fn of(fd: BorrowedFd<'_>) -> Result<Identity> {
         let st = fstat(fd).map_err(|e| Error::sys(e, "fstat", Subject::Fd(fd.as_raw_fd())))?;
         #[allow(clippy::unnecessary_cast)]
-        Ok(Identity {
-            dev: st.st_dev as u64,
-            ino: st.st_ino as u64,
-        })
+        Ok(Identity { dev: st.st_dev as u64, ino: st.st_ino as u64 })
     }
 }
 
@@ -154,13 +137,10 @@ impl NetNs {
     /// [`Error::WrongType`].
     pub fn open(path: &Path) -> Result<NetNs> {
         is_ns_or_err(path)?;
-        let fd =
-            open(path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(|errno| {
-                match errno {
-                    Errno::ENOENT => Error::PathNotExist { path: path.into() },
-                    errno => Error::sys(errno, "open", Subject::Path(path.into())),
-                }
-            })?;
+        let fd = open(path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(|errno| match errno {
+            Errno::ENOENT => Error::PathNotExist { path: path.into() },
+            errno => Error::sys(errno, "open", Subject::Path(path.into())),
+        })?;
         // SAFETY: the ioctl takes no argument and only reads the fd's namespace type.
         let nstype = match unsafe { ns_get_nstype(fd.as_raw_fd()) } {
             Ok(nstype) => nstype,
@@ -172,10 +152,7 @@ impl NetNs {
         if nstype == CLONE_NEWNET {
             Ok(NetNs { fd })
         } else {
-            Err(Error::WrongType {
-                path: path.into(),
-                nstype,
-            })
+            Err(Error::WrongType { path: path.into(), nstype })
         }
     }
 
@@ -226,10 +203,7 @@ mod tests {
         assert!(flags.contains(FdFlag::FD_CLOEXEC));
         let st = nix::sys::stat::stat(THREAD_SELF_NS_NET).unwrap();
         assert_eq!(ns.identity().unwrap().ino, st.st_ino as u64);
-        assert_eq!(
-            NetNs::current().unwrap().identity().unwrap(),
-            ns.identity().unwrap()
-        );
+        assert_eq!(NetNs::current().unwrap().identity().unwrap(), ns.identity().unwrap());
     }
 
     #[test]
@@ -241,14 +215,8 @@ mod tests {
 
     #[test]
     fn regular_file_is_not_a_namespace() {
-        assert!(matches!(
-            NetNs::open(Path::new("/etc/hostname")),
-            Err(Error::PathNotNs { .. })
-        ));
-        assert!(matches!(
-            NetNs::open(Path::new("/proc/self/status")),
-            Err(Error::PathNotNs { .. })
-        ));
+        assert!(matches!(NetNs::open(Path::new("/etc/hostname")), Err(Error::PathNotNs { .. })));
+        assert!(matches!(NetNs::open(Path::new("/proc/self/status")), Err(Error::PathNotNs { .. })));
     }
 
     /// The fallback for kernels and emulators without `NS_GET_NSTYPE`, called directly.
@@ -256,29 +224,14 @@ mod tests {
     fn link_fallback_tells_the_type_and_refuses_other_files() {
         let open_ro = |p: &str| open(p, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).unwrap();
         let net = open_ro(THREAD_SELF_NS_NET);
-        assert_eq!(
-            nstype_from_link(net.as_fd(), Path::new(THREAD_SELF_NS_NET)),
-            Ok(CLONE_NEWNET)
-        );
+        assert_eq!(nstype_from_link(net.as_fd(), Path::new(THREAD_SELF_NS_NET)), Ok(CLONE_NEWNET));
         let mnt = open_ro("/proc/thread-self/ns/mnt");
-        assert_eq!(
-            nstype_from_link(mnt.as_fd(), Path::new("m")),
-            Ok(libc::CLONE_NEWNS)
-        );
+        assert_eq!(nstype_from_link(mnt.as_fd(), Path::new("m")), Ok(libc::CLONE_NEWNS));
         let uts = open_ro("/proc/thread-self/ns/uts");
-        assert_eq!(
-            nstype_from_link(uts.as_fd(), Path::new("u")),
-            Ok(libc::CLONE_NEWUTS)
-        );
+        assert_eq!(nstype_from_link(uts.as_fd(), Path::new("u")), Ok(libc::CLONE_NEWUTS));
         for p in ["/proc/self/status", "/etc/hostname"] {
             let f = open_ro(p);
-            assert!(
-                matches!(
-                    nstype_from_link(f.as_fd(), Path::new(p)),
-                    Err(Error::PathNotNs { .. })
-                ),
-                "{p}"
-            );
+            assert!(matches!(nstype_from_link(f.as_fd(), Path::new(p)), Err(Error::PathNotNs { .. })), "{p}");
         }
         // A regular file whose name looks like a namespace link is still no namespace.
         let dir = std::env::temp_dir().join(format!("netns-core-link-{}", std::process::id()));
@@ -297,41 +250,20 @@ mod tests {
         struct Named(String);
         impl Drop for Named {
             fn drop(&mut self) {
-                let _ = std::process::Command::new("ip")
-                    .args(["netns", "del", &self.0])
-                    .status();
+                let _ = std::process::Command::new("ip").args(["netns", "del", &self.0]).status();
             }
         }
         let named = Named(format!("mxcore{}", std::process::id()));
-        let ok = std::process::Command::new("ip")
-            .args(["netns", "add", &named.0])
-            .status()
-            .unwrap();
+        let ok = std::process::Command::new("ip").args(["netns", "add", &named.0]).status().unwrap();
         assert!(ok.success(), "ip netns add needs root");
         let path = format!("/run/netns/{}", named.0);
-        let f = open(
-            path.as_str(),
-            OFlag::O_RDONLY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .unwrap();
-        assert_eq!(
-            nstype_from_link(f.as_fd(), Path::new(&path)),
-            Ok(CLONE_NEWNET)
-        );
+        let f = open(path.as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).unwrap();
+        assert_eq!(nstype_from_link(f.as_fd(), Path::new(&path)), Ok(CLONE_NEWNET));
         assert_eq!(is_net_by_setns(f.as_fd()), Ok(true));
-        let uts = open(
-            "/proc/thread-self/ns/uts",
-            OFlag::O_RDONLY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .unwrap();
+        let uts = open("/proc/thread-self/ns/uts", OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).unwrap();
         assert_eq!(is_net_by_setns(uts.as_fd()), Ok(false));
         // The caller never moved.
-        assert_eq!(
-            NetNs::current().unwrap().identity().unwrap().ino,
-            nix::sys::stat::stat(THREAD_SELF_NS_NET).unwrap().st_ino as u64
-        );
+        assert_eq!(NetNs::current().unwrap().identity().unwrap().ino, nix::sys::stat::stat(THREAD_SELF_NS_NET).unwrap().st_ino as u64);
     }
 
     /// Where the ioctl exists, it and the fallback agree on every namespace type of this thread.
@@ -339,19 +271,10 @@ mod tests {
     fn link_fallback_agrees_with_the_ioctl() {
         for entry in std::fs::read_dir("/proc/thread-self/ns").unwrap() {
             let p = entry.unwrap().path();
-            let Ok(fd) = open(&p, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()) else {
-                continue;
-            };
+            let Ok(fd) = open(&p, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()) else { continue };
             // SAFETY: as in NetNs::open.
-            let Ok(by_ioctl) = (unsafe { ns_get_nstype(fd.as_raw_fd()) }) else {
-                continue;
-            };
-            assert_eq!(
-                nstype_from_link(fd.as_fd(), &p),
-                Ok(by_ioctl),
-                "{}",
-                p.display()
-            );
+            let Ok(by_ioctl) = (unsafe { ns_get_nstype(fd.as_raw_fd()) }) else { continue };
+            assert_eq!(nstype_from_link(fd.as_fd(), &p), Ok(by_ioctl), "{}", p.display());
         }
     }
 
@@ -360,10 +283,7 @@ mod tests {
         let e = NetNs::open(Path::new("/proc/thread-self/ns/mnt")).unwrap_err();
         assert_eq!(
             e,
-            Error::WrongType {
-                path: "/proc/thread-self/ns/mnt".into(),
-                nstype: libc::CLONE_NEWNS
-            }
+            Error::WrongType { path: "/proc/thread-self/ns/mnt".into(), nstype: libc::CLONE_NEWNS }
         );
     }
 }

@@ -126,12 +126,8 @@ fn get_ip(r: &mut Reader<'_>) -> Result<IpAddr> {
     let family = r.u8()?;
     let bytes = r.bytes()?;
     match family {
-        4 => <[u8; 4]>::try_from(bytes)
-            .map(IpAddr::from)
-            .map_err(|_| garbled()),
-        6 => <[u8; 16]>::try_from(bytes)
-            .map(IpAddr::from)
-            .map_err(|_| garbled()),
+        4 => <[u8; 4]>::try_from(bytes).map(IpAddr::from).map_err(|_| garbled()),
+        6 => <[u8; 16]>::try_from(bytes).map(IpAddr::from).map_err(|_| garbled()),
         _ => Err(garbled()),
     }
 }
@@ -141,39 +137,21 @@ impl Op {
     pub(crate) fn encode(&self, w: &mut Writer) {
         match self {
             Op::Create => w.u8(0),
-            Op::Sockets {
-                family,
-                kind,
-                count,
-            } => w
-                .u8(1)
-                .u8(family_code(*family))
-                .u8(matches!(kind, Kind::Datagram) as u8)
-                .u32(*count),
+            Op::Sockets { family, kind, count } => {
+                w.u8(1).u8(family_code(*family)).u8(matches!(kind, Kind::Datagram) as u8).u32(*count)
+            }
             Op::ListLinks => w.u8(2),
             Op::SetLinkUp { name, up } => w.u8(3).str(name).u8(*up as u8),
-            Op::AddAddress {
-                name,
-                addr,
-                prefix_len,
-            } => {
+            Op::AddAddress { name, addr, prefix_len } => {
                 w.u8(4).str(name);
                 put_ip(w, addr);
                 w.u8(*prefix_len)
             }
             Op::AddVeth { name, peer_name } => w.u8(5).str(name).str(peer_name),
             Op::DeleteLink { name } => w.u8(6).str(name),
-            Op::Lookup {
-                host,
-                family,
-                flags,
-                etc_dir,
-            } => w
-                .u8(7)
-                .str(host)
-                .u8(*family)
-                .i32(*flags)
-                .opt_str(etc_dir.as_deref().and_then(|p| p.to_str())),
+            Op::Lookup { host, family, flags, etc_dir } => {
+                w.u8(7).str(host).u8(*family).i32(*flags).opt_str(etc_dir.as_deref().and_then(|p| p.to_str()))
+            }
         };
     }
 
@@ -183,34 +161,15 @@ impl Op {
             0 => Op::Create,
             1 => Op::Sockets {
                 family: family_of(r.u8()?)?,
-                kind: if r.bool()? {
-                    Kind::Datagram
-                } else {
-                    Kind::Stream
-                },
+                kind: if r.bool()? { Kind::Datagram } else { Kind::Stream },
                 count: r.u32()?,
             },
             2 => Op::ListLinks,
-            3 => Op::SetLinkUp {
-                name: r.string()?,
-                up: r.bool()?,
-            },
-            4 => Op::AddAddress {
-                name: r.string()?,
-                addr: get_ip(r)?,
-                prefix_len: r.u8()?,
-            },
-            5 => Op::AddVeth {
-                name: r.string()?,
-                peer_name: r.string()?,
-            },
+            3 => Op::SetLinkUp { name: r.string()?, up: r.bool()? },
+            4 => Op::AddAddress { name: r.string()?, addr: get_ip(r)?, prefix_len: r.u8()? },
+            5 => Op::AddVeth { name: r.string()?, peer_name: r.string()? },
             6 => Op::DeleteLink { name: r.string()? },
-            7 => Op::Lookup {
-                host: r.string()?,
-                family: r.u8()?,
-                flags: r.i32()?,
-                etc_dir: r.opt_path()?,
-            },
+            7 => Op::Lookup { host: r.string()?, family: r.u8()?, flags: r.i32()?, etc_dir: r.opt_path()? },
             _ => return Err(garbled()),
         })
     }
@@ -218,49 +177,24 @@ impl Op {
     /// Runs the operation on the calling thread, which must be able to enter the namespaces in
     /// `fds` (the helper's, for its own namespaces). Answers the reply and the fds made.
     pub fn run_here(self, fds: &[BorrowedFd<'_>]) -> Result<(Reply, Vec<OwnedFd>)> {
-        let ns = || {
-            fds.first()
-                .copied()
-                .ok_or_else(|| Error::sys(Errno::EBADF, "setns", Subject::None))
-        };
+        let ns = || fds.first().copied().ok_or_else(|| Error::sys(Errno::EBADF, "setns", Subject::None));
         let done = |fds: Vec<OwnedFd>| Ok((Reply::Done, fds));
         match self {
             Op::Create => done(vec![crate::lifecycle::create_anonymous()?.into_owned()]),
-            Op::Sockets {
-                family,
-                kind,
-                count,
-            } => done(crate::sockpool::make_batch(
-                ns()?,
-                family,
-                kind,
-                count as usize,
-            )?),
-            Op::ListLinks => Ok((Reply::Links(link::list_links(ns()?)?), Vec::new())),
-            Op::SetLinkUp { name, up } => {
-                done(link::set_link_up(ns()?, &name, up).map(|()| Vec::new())?)
+            Op::Sockets { family, kind, count } => {
+                done(crate::sockpool::make_batch(ns()?, family, kind, count as usize)?)
             }
-            Op::AddAddress {
-                name,
-                addr,
-                prefix_len,
-            } => done(link::add_address(ns()?, &name, addr, prefix_len).map(|()| Vec::new())?),
-            Op::AddVeth { name, peer_name } => done(
-                link::add_veth(ns()?, &name, &peer_name, fds.get(1).copied())
-                    .map(|()| Vec::new())?,
-            ),
+            Op::ListLinks => Ok((Reply::Links(link::list_links(ns()?)?), Vec::new())),
+            Op::SetLinkUp { name, up } => done(link::set_link_up(ns()?, &name, up).map(|()| Vec::new())?),
+            Op::AddAddress { name, addr, prefix_len } => {
+                done(link::add_address(ns()?, &name, addr, prefix_len).map(|()| Vec::new())?)
+            }
+            Op::AddVeth { name, peer_name } => {
+                done(link::add_veth(ns()?, &name, &peer_name, fds.get(1).copied()).map(|()| Vec::new())?)
+            }
             Op::DeleteLink { name } => done(link::delete_link(ns()?, &name).map(|()| Vec::new())?),
-            Op::Lookup {
-                host,
-                family,
-                flags,
-                etc_dir,
-            } => {
-                let (ns, reply) = (
-                    ns()?,
-                    fds.get(1)
-                        .ok_or_else(|| Error::sys(Errno::EBADF, "sendmsg", Subject::None))?,
-                );
+            Op::Lookup { host, family, flags, etc_dir } => {
+                let (ns, reply) = (ns()?, fds.get(1).ok_or_else(|| Error::sys(Errno::EBADF, "sendmsg", Subject::None))?);
                 crate::helper::lookup_thread(ns, *reply, host, family, flags, etc_dir)?;
                 done(Vec::new())
             }
@@ -298,11 +232,7 @@ pub(crate) fn decode_outcome(r: &mut Reader<'_>) -> Result<Result<Reply>> {
             let n = r.u32()? as usize;
             let mut links = Vec::with_capacity(n.min(4096));
             for _ in 0..n {
-                links.push(Link {
-                    name: r.string()?,
-                    index: r.u32()?,
-                    up: r.bool()?,
-                });
+                links.push(Link { name: r.string()?, index: r.u32()?, up: r.bool()? });
             }
             Reply::Links(links)
         }
@@ -349,39 +279,10 @@ pub(crate) fn decode_answer(r: &mut Reader<'_>) -> Result<Answer> {
 /// The names of system calls and requests the core reports, so that an error read from the
 /// helper keeps its `&'static str`; a name not listed is kept once per process.
 const SYSCALLS: &[&str] = &[
-    "bind",
-    "clone",
-    "close",
-    "connect",
-    "fcntl",
-    "flock",
-    "fork",
-    "fstat",
-    "fstatfs",
-    "getsockopt",
-    "ioctl",
-    "listen",
-    "mkdir",
-    "mount",
-    "open",
-    "readlink",
-    "recvfrom",
-    "recvmsg",
-    "sendmsg",
-    "sendto",
-    "setns",
-    "setsockopt",
-    "socket",
-    "socketpair",
-    "statfs",
-    "umount2",
-    "unlink",
-    "unshare",
-    "write",
-    "RTM_DELLINK",
-    "RTM_GETLINK",
-    "RTM_NEWADDR",
-    "RTM_NEWLINK",
+    "bind", "clone", "close", "connect", "fcntl", "flock", "fork", "fstat", "fstatfs", "getsockopt", "ioctl",
+    "listen", "mkdir", "mount", "open", "readlink", "recvfrom", "recvmsg", "sendmsg", "sendto", "setns",
+    "setsockopt", "socket", "socketpair", "statfs", "umount2", "unlink", "unshare", "write", "RTM_DELLINK",
+    "RTM_GETLINK", "RTM_NEWADDR", "RTM_NEWLINK",
 ];
 
 fn static_name(name: String) -> &'static str {
@@ -398,20 +299,12 @@ fn static_name(name: String) -> &'static str {
     leaked
 }
 
-const BLOCKS: [UserNsBlock; 4] = [
-    UserNsBlock::MaxUserNamespaces,
-    UserNsBlock::UnprivilegedUsernsClone,
-    UserNsBlock::AppArmor,
-    UserNsBlock::Other,
-];
+const BLOCKS: [UserNsBlock; 4] =
+    [UserNsBlock::MaxUserNamespaces, UserNsBlock::UnprivilegedUsernsClone, UserNsBlock::AppArmor, UserNsBlock::Other];
 
 fn put_error(w: &mut Writer, e: &Error) {
     match e {
-        Error::Sys {
-            errno,
-            syscall,
-            subject,
-        } => {
+        Error::Sys { errno, syscall, subject } => {
             w.u8(0).i32(*errno as i32).str(syscall);
             match subject {
                 Subject::None => w.u8(0),
@@ -420,21 +313,13 @@ fn put_error(w: &mut Writer, e: &Error) {
                 Subject::Name(n) => w.u8(3).str(n),
             };
         }
-        Error::UserNsUnavailable {
-            errno,
-            syscall,
-            cause,
-        } => {
+        Error::UserNsUnavailable { errno, syscall, cause } => {
             let cause = BLOCKS.iter().position(|b| b == cause).unwrap_or(3) as u8;
             w.u8(1).i32(*errno as i32).str(syscall).u8(cause);
         }
         // The helper's operations fail with system errors only; anything else keeps its text.
         other => {
-            w.u8(0)
-                .i32(Errno::EIO as i32)
-                .str("helper")
-                .u8(3)
-                .str(&other.to_string());
+            w.u8(0).i32(Errno::EIO as i32).str("helper").u8(3).str(&other.to_string());
         }
     }
 }
@@ -445,11 +330,7 @@ fn get_error(r: &mut Reader<'_>) -> Result<Error> {
     let syscall = static_name(r.string()?);
     if kind == 1 {
         let cause = *BLOCKS.get(r.u8()? as usize).ok_or_else(garbled)?;
-        return Ok(Error::UserNsUnavailable {
-            errno,
-            syscall,
-            cause,
-        });
+        return Ok(Error::UserNsUnavailable { errno, syscall, cause });
     }
     let subject = match r.u8()? {
         0 => Subject::None,
@@ -479,84 +360,29 @@ mod tests {
     #[test]
     fn every_operation_reads_back_as_written() {
         round_trip(Op::Create);
-        round_trip(Op::Sockets {
-            family: Family::Inet6,
-            kind: Kind::Datagram,
-            count: 9,
-        });
-        round_trip(Op::Sockets {
-            family: Family::Unix,
-            kind: Kind::Stream,
-            count: 1,
-        });
+        round_trip(Op::Sockets { family: Family::Inet6, kind: Kind::Datagram, count: 9 });
+        round_trip(Op::Sockets { family: Family::Unix, kind: Kind::Stream, count: 1 });
         round_trip(Op::ListLinks);
-        round_trip(Op::SetLinkUp {
-            name: "lo".into(),
-            up: true,
-        });
-        round_trip(Op::AddAddress {
-            name: "v0".into(),
-            addr: "fd00::1".parse().unwrap(),
-            prefix_len: 64,
-        });
-        round_trip(Op::AddAddress {
-            name: "v0".into(),
-            addr: "10.1.2.3".parse().unwrap(),
-            prefix_len: 24,
-        });
-        round_trip(Op::AddVeth {
-            name: "a".into(),
-            peer_name: "b".into(),
-        });
+        round_trip(Op::SetLinkUp { name: "lo".into(), up: true });
+        round_trip(Op::AddAddress { name: "v0".into(), addr: "fd00::1".parse().unwrap(), prefix_len: 64 });
+        round_trip(Op::AddAddress { name: "v0".into(), addr: "10.1.2.3".parse().unwrap(), prefix_len: 24 });
+        round_trip(Op::AddVeth { name: "a".into(), peer_name: "b".into() });
         round_trip(Op::DeleteLink { name: "a".into() });
-        round_trip(Op::Lookup {
-            host: "example.com".into(),
-            family: 6,
-            flags: 0x20,
-            etc_dir: Some("/etc/netns/x".into()),
-        });
-        round_trip(Op::Lookup {
-            host: "h".into(),
-            family: 0,
-            flags: 0,
-            etc_dir: None,
-        });
+        round_trip(Op::Lookup { host: "example.com".into(), family: 6, flags: 0x20, etc_dir: Some("/etc/netns/x".into()) });
+        round_trip(Op::Lookup { host: "h".into(), family: 0, flags: 0, etc_dir: None });
     }
 
     #[test]
     fn outcomes_answers_and_errors_read_back() {
-        let links = vec![
-            Link {
-                name: "lo".into(),
-                index: 1,
-                up: true,
-            },
-            Link {
-                name: "v".into(),
-                index: 7,
-                up: false,
-            },
-        ];
+        let links = vec![Link { name: "lo".into(), index: 1, up: true }, Link { name: "v".into(), index: 7, up: false }];
         let outcomes = [
             Ok(Reply::Done),
             Ok(Reply::Links(links)),
-            Err(Error::sys(
-                Errno::EEXIST,
-                "RTM_NEWLINK",
-                Subject::Name("v".into()),
-            )),
-            Err(Error::sys(
-                Errno::EADDRINUSE,
-                "bind",
-                Subject::Path("/x".into()),
-            )),
+            Err(Error::sys(Errno::EEXIST, "RTM_NEWLINK", Subject::Name("v".into()))),
+            Err(Error::sys(Errno::EADDRINUSE, "bind", Subject::Path("/x".into()))),
             Err(Error::sys(Errno::EBADF, "setns", Subject::Fd(9))),
             Err(Error::sys(Errno::EPERM, "RTM_NEWROUTE", Subject::None)),
-            Err(Error::UserNsUnavailable {
-                errno: Errno::ENOSPC,
-                syscall: "unshare",
-                cause: UserNsBlock::MaxUserNamespaces,
-            }),
+            Err(Error::UserNsUnavailable { errno: Errno::ENOSPC, syscall: "unshare", cause: UserNsBlock::MaxUserNamespaces }),
         ];
         for o in outcomes {
             let mut w = Writer::default();
@@ -565,14 +391,8 @@ mod tests {
         }
         let answers = [
             Answer::Found(vec!["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()]),
-            Answer::Gai(GaiError {
-                code: "EAI_NONAME".into(),
-            }),
-            Answer::Setup(Error::sys(
-                Errno::EPERM,
-                "mount",
-                Subject::Path("/etc/hosts".into()),
-            )),
+            Answer::Gai(GaiError { code: "EAI_NONAME".into() }),
+            Answer::Setup(Error::sys(Errno::EPERM, "mount", Subject::Path("/etc/hosts".into()))),
         ];
         for a in answers {
             let mut w = Writer::default();
@@ -583,20 +403,9 @@ mod tests {
 
     #[test]
     fn a_short_or_unknown_message_is_eproto() {
-        assert_eq!(
-            Op::decode(&mut Reader::new(&[])).unwrap_err().errno(),
-            Some(Errno::EPROTO)
-        );
-        assert_eq!(
-            Op::decode(&mut Reader::new(&[99])).unwrap_err().errno(),
-            Some(Errno::EPROTO)
-        );
-        assert_eq!(
-            Op::decode(&mut Reader::new(&[3, 200, 0, 0, 0]))
-                .unwrap_err()
-                .errno(),
-            Some(Errno::EPROTO)
-        );
+        assert_eq!(Op::decode(&mut Reader::new(&[])).unwrap_err().errno(), Some(Errno::EPROTO));
+        assert_eq!(Op::decode(&mut Reader::new(&[99])).unwrap_err().errno(), Some(Errno::EPROTO));
+        assert_eq!(Op::decode(&mut Reader::new(&[3, 200, 0, 0, 0])).unwrap_err().errno(), Some(Errno::EPROTO));
     }
 
     #[test]

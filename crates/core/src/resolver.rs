@@ -93,10 +93,7 @@ pub fn lookup_in(ns: BorrowedFd<'_>, etc_dir: Option<PathBuf>, job: Lookup) -> R
         // A namespace this process cannot enter: a thread of the rootless helper resolves.
         return crate::rootless::lookup(ns, etc_dir, job);
     }
-    let view = View {
-        ns: Identity::of(ns)?,
-        etc_dir,
-    };
+    let view = View { ns: Identity::of(ns)?, etc_dir };
     let mut guard = lock_pool();
     let pool = guard.get_or_insert_with(Pool::default);
     let total = pool.threads;
@@ -111,9 +108,7 @@ pub fn lookup_in(ns: BorrowedFd<'_>, etc_dir: Option<PathBuf>, job: Lookup) -> R
         group.wake.notify_one();
         return Ok(());
     }
-    let ns_fd = ns
-        .try_clone_to_owned()
-        .map_err(|e| Error::sys(errno_of(&e), "fcntl", Subject::Fd(raw(ns))))?;
+    let ns_fd = ns.try_clone_to_owned().map_err(|e| Error::sys(errno_of(&e), "fcntl", Subject::Fd(raw(ns))))?;
     match start(view.clone(), ns_fd, group.wake.clone()) {
         Ok(()) => {
             group.threads += 1;
@@ -140,11 +135,7 @@ fn errno_of(e: &std::io::Error) -> Errno {
 }
 
 fn drop_if_unused(pool: &mut Pool, view: &View) {
-    if pool
-        .groups
-        .get(view)
-        .is_some_and(|g| g.threads == 0 && g.queue.is_empty())
-    {
+    if pool.groups.get(view).is_some_and(|g| g.threads == 0 && g.queue.is_empty()) {
         pool.groups.remove(view);
     }
 }
@@ -164,13 +155,8 @@ fn run(view: View, ns_fd: OwnedFd, wake: Arc<Condvar>) {
     let mut entered = enter(&view, ns_fd);
     let mut guard = lock_pool();
     loop {
-        let pool = guard
-            .as_mut()
-            .expect("the pool exists while its threads run");
-        let group = pool
-            .groups
-            .get_mut(&view)
-            .expect("a view has a group while it has threads");
+        let pool = guard.as_mut().expect("the pool exists while its threads run");
+        let group = pool.groups.get_mut(&view).expect("a view has a group while it has threads");
         if let Some(job) = group.queue.pop_front() {
             drop(guard);
             let answer = match &mut entered {
@@ -192,17 +178,10 @@ fn run(view: View, ns_fd: OwnedFd, wake: Arc<Condvar>) {
             return leave(guard, &view);
         }
         group.idle += 1;
-        let (g, waited) = wake
-            .wait_timeout(guard, IDLE)
-            .unwrap_or_else(|p| p.into_inner());
+        let (g, waited) = wake.wait_timeout(guard, IDLE).unwrap_or_else(|p| p.into_inner());
         guard = g;
-        let pool = guard
-            .as_mut()
-            .expect("the pool exists while its threads run");
-        let group = pool
-            .groups
-            .get_mut(&view)
-            .expect("a view has a group while it has threads");
+        let pool = guard.as_mut().expect("the pool exists while its threads run");
+        let group = pool.groups.get_mut(&view).expect("a view has a group while it has threads");
         group.idle -= 1;
         if waited.timed_out() && group.queue.is_empty() {
             return leave(guard, &view);
@@ -211,9 +190,7 @@ fn run(view: View, ns_fd: OwnedFd, wake: Arc<Condvar>) {
 }
 
 fn leave(mut guard: MutexGuard<'static, Option<Pool>>, view: &View) {
-    let pool = guard
-        .as_mut()
-        .expect("the pool exists while its threads run");
+    let pool = guard.as_mut().expect("the pool exists while its threads run");
     pool.threads -= 1;
     if let Some(group) = pool.groups.get_mut(view) {
         group.threads -= 1;
@@ -240,19 +217,11 @@ mod tests {
         let (tx, rx) = mpsc::channel();
         for _ in 0..20 {
             let tx = tx.clone();
-            let job = Lookup {
-                host: "127.0.0.1".into(),
-                family: 0,
-                flags: 0,
-                done: Box::new(move |a| tx.send(a).unwrap()),
-            };
+            let job = Lookup { host: "127.0.0.1".into(), family: 0, flags: 0, done: Box::new(move |a| tx.send(a).unwrap()) };
             lookup_in(ns.as_fd(), None, job).unwrap();
         }
         for _ in 0..20 {
-            assert_eq!(
-                rx.recv().unwrap(),
-                Answer::Found(vec!["127.0.0.1".parse().unwrap()])
-            );
+            assert_eq!(rx.recv().unwrap(), Answer::Found(vec!["127.0.0.1".parse().unwrap()]));
         }
         assert!(resolver_threads() <= THREADS_PER_VIEW);
         std::thread::sleep(IDLE + Duration::from_millis(500));

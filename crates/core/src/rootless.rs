@@ -54,8 +54,7 @@ fn lock() -> MutexGuard<'static, Option<Client>> {
 /// The user namespace that owns the namespace `ns` (`ioctl(NS_GET_USERNS)`, `ioctl_ns(2)`).
 pub fn owner_user_ns(ns: BorrowedFd<'_>) -> Result<OwnedFd> {
     // SAFETY: the ioctl takes no argument and returns a new fd or fails.
-    let fd = unsafe { ns_get_userns(ns.as_raw_fd()) }
-        .map_err(|e| Error::sys(e, "ioctl", Subject::Fd(ns.as_raw_fd())))?;
+    let fd = unsafe { ns_get_userns(ns.as_raw_fd()) }.map_err(|e| Error::sys(e, "ioctl", Subject::Fd(ns.as_raw_fd())))?;
     // SAFETY: a fresh fd the kernel made for us.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
@@ -66,14 +65,8 @@ pub fn owns(ns: BorrowedFd<'_>) -> bool {
     if !RUNNING.load(Ordering::Acquire) {
         return false;
     }
-    let Ok(owner) = owner_user_ns(ns).and_then(|fd| Identity::of(fd.as_fd())) else {
-        return false;
-    };
-    owner
-        == Identity {
-            dev: USERNS_DEV.load(Ordering::Acquire),
-            ino: USERNS_INO.load(Ordering::Acquire),
-        }
+    let Ok(owner) = owner_user_ns(ns).and_then(|fd| Identity::of(fd.as_fd())) else { return false };
+    owner == Identity { dev: USERNS_DEV.load(Ordering::Acquire), ino: USERNS_INO.load(Ordering::Acquire) }
 }
 
 impl Client {
@@ -83,12 +76,7 @@ impl Client {
         USERNS_DEV.store(id.dev, Ordering::Release);
         USERNS_INO.store(id.ino, Ordering::Release);
         RUNNING.store(true, Ordering::Release);
-        Ok(Client {
-            chan: started.chan,
-            pid: started.pid,
-            userns: started.userns,
-            handles,
-        })
+        Ok(Client { chan: started.chan, pid: started.pid, userns: started.userns, handles })
     }
 
     /// Sends `op` with `fds`, and reads the outcome and the fds that came back. A helper found
@@ -97,10 +85,7 @@ impl Client {
         let mut w = Writer::default();
         op.encode(&mut w);
         if let Err(e) = wire::send(self.chan.as_fd(), &w.0, fds) {
-            if !matches!(
-                e.errno(),
-                Some(Errno::EPIPE | Errno::ECONNRESET | Errno::ECONNREFUSED | Errno::ENOTCONN)
-            ) {
+            if !matches!(e.errno(), Some(Errno::EPIPE | Errno::ECONNRESET | Errno::ECONNREFUSED | Errno::ENOTCONN)) {
                 return Err(e);
             }
             let next = Client::start(Some(self.userns.as_fd()), self.handles)?;
@@ -118,9 +103,7 @@ impl Client {
 
 fn stop(client: Client) {
     RUNNING.store(false, Ordering::Release);
-    let Client {
-        chan, pid, userns, ..
-    } = client;
+    let Client { chan, pid, userns, .. } = client;
     drop(chan);
     drop(userns);
     helper::reap(pid);
@@ -138,13 +121,7 @@ pub fn create_rootless() -> Result<NetNs> {
         None => guard.insert(Client::start(None, 0)?),
     };
     let made = client.call(&Op::Create, &[]);
-    let made = made.and_then(|(_, mut fds)| {
-        if fds.is_empty() {
-            Err(wire::garbled())
-        } else {
-            Ok(fds.remove(0))
-        }
-    });
+    let made = made.and_then(|(_, mut fds)| if fds.is_empty() { Err(wire::garbled()) } else { Ok(fds.remove(0)) });
     match made {
         Ok(fd) => {
             client.handles += 1;
@@ -198,20 +175,8 @@ pub fn call(op: &Op, fds: &[BorrowedFd<'_>]) -> Result<(Reply, Vec<OwnedFd>)> {
 }
 
 /// `count` plain sockets of `family` and `kind` made by the helper in its namespace `ns`.
-pub(crate) fn sockets(
-    ns: BorrowedFd<'_>,
-    family: Family,
-    kind: Kind,
-    count: usize,
-) -> Result<Vec<OwnedFd>> {
-    let (_, fds) = call(
-        &Op::Sockets {
-            family,
-            kind,
-            count: count as u32,
-        },
-        &[ns],
-    )?;
+pub(crate) fn sockets(ns: BorrowedFd<'_>, family: Family, kind: Kind, count: usize) -> Result<Vec<OwnedFd>> {
+    let (_, fds) = call(&Op::Sockets { family, kind, count: count as u32 }, &[ns])?;
     if fds.is_empty() {
         return Err(wire::garbled());
     }
@@ -223,12 +188,7 @@ pub(crate) fn sockets(
 /// this process waits for it and calls `job.done` (with a setup error if the helper ends first).
 pub(crate) fn lookup(ns: BorrowedFd<'_>, etc_dir: Option<PathBuf>, job: Lookup) -> Result<()> {
     let (mine, theirs) = helper::seqpacket_pair()?;
-    let op = Op::Lookup {
-        host: job.host.clone(),
-        family: job.family,
-        flags: job.flags,
-        etc_dir,
-    };
+    let op = Op::Lookup { host: job.host.clone(), family: job.family, flags: job.flags, etc_dir };
     call(&op, &[ns, theirs.as_fd()])?;
     drop(theirs);
     let done = job.done;
@@ -239,21 +199,13 @@ pub(crate) fn lookup(ns: BorrowedFd<'_>, etc_dir: Option<PathBuf>, job: Lookup) 
             let mut buf = Vec::new();
             let answer = match wire::recv(mine.as_fd(), &mut buf) {
                 Ok(Some(_)) => decode_answer(&mut Reader::new(&buf)).unwrap_or_else(Answer::Setup),
-                Ok(None) => {
-                    Answer::Setup(Error::sys(Errno::ECONNRESET, "recvmsg", wire::channel()))
-                }
+                Ok(None) => Answer::Setup(Error::sys(Errno::ECONNRESET, "recvmsg", wire::channel())),
                 Err(e) => Answer::Setup(e),
             };
             done(answer);
         })
         .map(|_| ())
-        .map_err(|e| {
-            Error::sys(
-                Errno::from_raw(e.raw_os_error().unwrap_or(libc::EAGAIN)),
-                "clone",
-                Subject::None,
-            )
-        })
+        .map_err(|e| Error::sys(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EAGAIN)), "clone", Subject::None))
 }
 
 impl Op {
@@ -300,31 +252,15 @@ mod tests {
         assert_ne!(owner(&a), mine);
 
         // Devices: lo, set up; a veth pair across the two.
-        assert_eq!(
-            crate::list_links(a.as_fd()).unwrap(),
-            vec![Link {
-                name: "lo".into(),
-                index: 1,
-                up: false
-            }]
-        );
+        assert_eq!(crate::list_links(a.as_fd()).unwrap(), vec![Link { name: "lo".into(), index: 1, up: false }]);
         crate::set_link_up(a.as_fd(), "lo", true).unwrap();
         crate::add_veth(a.as_fd(), "ra", "rb", Some(b.as_fd())).unwrap();
         crate::add_address(a.as_fd(), "ra", "10.9.0.1".parse().unwrap(), 30).unwrap();
         let e = crate::add_address(a.as_fd(), "ra", "10.9.0.1".parse().unwrap(), 30).unwrap_err();
-        assert_eq!(
-            e,
-            Error::sys(Errno::EEXIST, "RTM_NEWADDR", Subject::Name("ra".into()))
-        );
-        assert!(crate::list_links(b.as_fd())
-            .unwrap()
-            .iter()
-            .any(|l| l.name == "rb"));
+        assert_eq!(e, Error::sys(Errno::EEXIST, "RTM_NEWADDR", Subject::Name("ra".into())));
+        assert!(crate::list_links(b.as_fd()).unwrap().iter().any(|l| l.name == "rb"));
         crate::delete_link(b.as_fd(), "rb").unwrap();
-        assert!(!crate::list_links(a.as_fd())
-            .unwrap()
-            .iter()
-            .any(|l| l.name == "ra"));
+        assert!(!crate::list_links(a.as_fd()).unwrap().iter().any(|l| l.name == "ra"));
 
         // Sockets: made in the namespace, set up here (the bind is the namespace's).
         let mut spec = SocketSpec::new(Family::Inet, Kind::Stream);
@@ -339,26 +275,14 @@ mod tests {
             let fd = pool.take(b.as_fd(), &plain, 4).unwrap();
             assert_eq!(socket_ns_inode(fd.as_fd()), b.identity().unwrap().ino);
         }
-        assert_eq!(
-            pool.spares(),
-            3,
-            "the second socket brought 4 spares, the third took one"
-        );
+        assert_eq!(pool.spares(), 3, "the second socket brought 4 spares, the third took one");
         drop(pool);
 
         // A lookup resolves inside, with the answer on its own socket pair.
         let (tx, rx) = mpsc::channel();
-        let job = Lookup {
-            host: "127.0.0.1".into(),
-            family: 0,
-            flags: 0,
-            done: Box::new(move |a| tx.send(a).unwrap()),
-        };
+        let job = Lookup { host: "127.0.0.1".into(), family: 0, flags: 0, done: Box::new(move |a| tx.send(a).unwrap()) };
         crate::lookup_in(a.as_fd(), None, job).unwrap();
-        assert_eq!(
-            rx.recv().unwrap(),
-            Answer::Found(vec!["127.0.0.1".parse().unwrap()])
-        );
+        assert_eq!(rx.recv().unwrap(), Answer::Found(vec!["127.0.0.1".parse().unwrap()]));
 
         // A helper killed between requests is replaced, in the same user namespace.
         // SAFETY: a signal to our own child.
@@ -371,11 +295,7 @@ mod tests {
         assert_eq!(owner(&a), owner(&b));
 
         // Another handle of a rootless namespace counts too.
-        let again = NetNs::open(std::path::Path::new(&format!(
-            "/proc/self/fd/{}",
-            a.as_fd().as_raw_fd()
-        )))
-        .unwrap();
+        let again = NetNs::open(std::path::Path::new(&format!("/proc/self/fd/{}", a.as_fd().as_raw_fd()))).unwrap();
         assert!(adopt(again.as_fd()));
         assert_eq!(helper_status().unwrap().1, 3);
         for _ in 0..3 {
@@ -389,11 +309,7 @@ mod tests {
     }
 
     fn open_own_user_ns() -> OwnedFd {
-        nix::fcntl::open(
-            "/proc/self/ns/user",
-            nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC,
-            nix::sys::stat::Mode::empty(),
-        )
-        .unwrap()
+        nix::fcntl::open("/proc/self/ns/user", nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty())
+            .unwrap()
     }
 }

@@ -61,12 +61,8 @@ pub(crate) fn lock(dir: &Path, create: bool) -> Result<LockedRunDir> {
             Err(e) => return Err(Error::sys(e, "mkdir", Subject::Path(dir.into()))),
         }
     }
-    let mut fd = open(
-        dir,
-        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| Error::sys(e, "open", Subject::Path(dir.into())))?;
+    let mut fd = open(dir, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+        .map_err(|e| Error::sys(e, "open", Subject::Path(dir.into())))?;
     check_writable(dir)?;
     let lock = loop {
         match Flock::lock(fd, FlockArg::LockExclusive) {
@@ -75,11 +71,7 @@ pub(crate) fn lock(dir: &Path, create: bool) -> Result<LockedRunDir> {
             Err((_, e)) => return Err(Error::sys(e, "flock", Subject::Path(dir.into()))),
         }
     };
-    Ok(LockedRunDir {
-        _lock: lock,
-        dir: dir.into(),
-        bound: false,
-    })
+    Ok(LockedRunDir { _lock: lock, dir: dir.into(), bound: false })
 }
 
 /// Fails (`EACCES`, or `EROFS`) when this process may not make or remove entries in `dir`,
@@ -88,22 +80,13 @@ pub(crate) fn lock(dir: &Path, create: bool) -> Result<LockedRunDir> {
 /// Any other answer skips the check and leaves the judgement to those calls: `ENOSYS` from a
 /// kernel before 5.8 (or an emulator), `EPERM` from a seccomp filter that does not know it.
 fn check_writable(dir: &Path) -> Result<()> {
-    let path = CString::new(dir.as_os_str().as_bytes())
-        .map_err(|_| Error::sys(Errno::EINVAL, "faccessat2", Subject::Path(dir.into())))?;
+    let path = CString::new(dir.as_os_str().as_bytes()).map_err(|_| Error::sys(Errno::EINVAL, "faccessat2", Subject::Path(dir.into())))?;
     // SAFETY: a valid C string and plain integer flags; the kernel only reads the path.
     let rc = unsafe {
-        libc::syscall(
-            libc::SYS_faccessat2,
-            libc::AT_FDCWD,
-            path.as_ptr(),
-            libc::W_OK | libc::X_OK,
-            libc::AT_EACCESS,
-        )
+        libc::syscall(libc::SYS_faccessat2, libc::AT_FDCWD, path.as_ptr(), libc::W_OK | libc::X_OK, libc::AT_EACCESS)
     };
     match Errno::result(rc) {
-        Err(e @ (Errno::EACCES | Errno::EROFS)) => {
-            Err(Error::sys(e, "faccessat2", Subject::Path(dir.into())))
-        }
+        Err(e @ (Errno::EACCES | Errno::EROFS)) => Err(Error::sys(e, "faccessat2", Subject::Path(dir.into()))),
         _ => Ok(()),
     }
 }
@@ -122,20 +105,11 @@ impl LockedRunDir {
         let shared = MsFlags::MS_SHARED | MsFlags::MS_REC;
         match remount(&dir, shared) {
             // EINVAL: not a mount point yet.
-            Err(Error::Sys {
-                errno: Errno::EINVAL,
-                ..
-            }) => {}
+            Err(Error::Sys { errno: Errno::EINVAL, .. }) => {}
             other => return other,
         }
-        mount(
-            Some(&dir),
-            &dir,
-            Some("none"),
-            MsFlags::MS_BIND | MsFlags::MS_REC,
-            None::<&OsStr>,
-        )
-        .map_err(|e| Error::sys(e, "mount", Subject::Path(dir.clone())))?;
+        mount(Some(&dir), &dir, Some("none"), MsFlags::MS_BIND | MsFlags::MS_REC, None::<&OsStr>)
+            .map_err(|e| Error::sys(e, "mount", Subject::Path(dir.clone())))?;
         self.bound = true;
         let made = remount(&dir, MsFlags::MS_PRIVATE).and_then(|()| remount(&dir, shared));
         if made.is_err() {
@@ -155,8 +129,7 @@ impl LockedRunDir {
 
 /// Changes the propagation type of the mount at `dir` (`mount(2)` with no source).
 fn remount(dir: &Path, flags: MsFlags) -> Result<()> {
-    mount(None::<&OsStr>, dir, Some("none"), flags, None::<&OsStr>)
-        .map_err(|e| Error::sys(e, "mount", Subject::Path(dir.into())))
+    mount(None::<&OsStr>, dir, Some("none"), flags, None::<&OsStr>).map_err(|e| Error::sys(e, "mount", Subject::Path(dir.into())))
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::PathBuf;
 
 use nix::sys::socket::{
-    bind, connect, listen, setsockopt, socket, sockopt, AddressFamily, Backlog, SockFlag, SockType,
-    SockaddrIn, SockaddrIn6, UnixAddr,
+    bind, connect, listen, setsockopt, socket, sockopt, AddressFamily, Backlog, SockFlag, SockType, SockaddrIn,
+    SockaddrIn6, UnixAddr,
 };
 
 use crate::error::{Error, Result, Subject};
@@ -60,9 +60,7 @@ impl UnixPath {
         match self {
             UnixPath::Path(p) => p.display().to_string(),
             // Node 20 pads abstract names with NULs to the whole sun_path: not worth showing.
-            UnixPath::Abstract(name) => {
-                format!("@{}", String::from_utf8_lossy(name).trim_end_matches('\0'))
-            }
+            UnixPath::Abstract(name) => format!("@{}", String::from_utf8_lossy(name).trim_end_matches('\0')),
         }
     }
 
@@ -171,13 +169,8 @@ pub(crate) fn make_socket(family: Family, kind: Kind) -> Result<OwnedFd> {
         Kind::Stream => SockType::Stream,
         Kind::Datagram => SockType::Datagram,
     };
-    socket(
-        domain,
-        ty,
-        SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
-        None,
-    )
-    .map_err(|e| Error::sys(e, "socket", Subject::None))
+    socket(domain, ty, SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK, None)
+        .map_err(|e| Error::sys(e, "socket", Subject::None))
 }
 
 /// Applies `spec`'s options, bind, listen and unix connect to `fd`. Every step acts on the
@@ -210,14 +203,12 @@ pub(crate) fn set_up(fd: BorrowedFd<'_>, spec: &SocketSpec) -> Result<()> {
         .map_err(bind_err)?;
     }
     if let Some(backlog) = spec.listen {
-        let backlog =
-            Backlog::new(backlog.clamp(0, libc::SOMAXCONN)).expect("clamped to the valid range");
+        let backlog = Backlog::new(backlog.clamp(0, libc::SOMAXCONN)).expect("clamped to the valid range");
         listen(&fd, backlog).map_err(|e| Error::sys(e, "listen", Subject::Fd(fd.as_raw_fd())))?;
     }
     if let Some(path) = &spec.connect_unix {
         let addr = path.to_addr()?;
-        connect(fd.as_raw_fd(), &addr)
-            .map_err(|e| Error::sys(e, "connect", Subject::Name(path.describe())))?;
+        connect(fd.as_raw_fd(), &addr).map_err(|e| Error::sys(e, "connect", Subject::Name(path.describe())))?;
     }
     Ok(())
 }
@@ -235,11 +226,7 @@ mod tests {
     fn the_socket_lives_in_the_target_and_the_thread_comes_back() {
         let target = unshared_netns();
         let before = NetNs::current().unwrap().identity().unwrap();
-        let fd = socket_in(
-            Some(target.as_fd()),
-            &SocketSpec::new(Family::Inet, Kind::Stream),
-        )
-        .unwrap();
+        let fd = socket_in(Some(target.as_fd()), &SocketSpec::new(Family::Inet, Kind::Stream)).unwrap();
         assert_eq!(socket_ns_inode(fd.as_fd()), target.identity().unwrap().ino);
         assert_eq!(NetNs::current().unwrap().identity().unwrap(), before);
         let here = socket_in(None, &SocketSpec::new(Family::Inet6, Kind::Datagram)).unwrap();
@@ -254,10 +241,7 @@ mod tests {
         spec.reuse_addr = true;
         spec.reuse_port = true;
         spec.v6_only = Some(true);
-        spec.bind = Some(Address::Ip(SocketAddr::new(
-            IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-            0,
-        )));
+        spec.bind = Some(Address::Ip(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0)));
         spec.listen = Some(100_000);
         let fd = socket_in(Some(target.as_fd()), &spec).unwrap();
         assert_eq!(crate::mark::get_mark(fd.as_fd()).unwrap(), 7);
@@ -282,26 +266,13 @@ mod tests {
         let target = unshared_netns();
         let before = NetNs::current().unwrap().identity().unwrap();
         let mut spec = SocketSpec::new(Family::Inet, Kind::Stream);
-        spec.bind = Some(Address::Ip(SocketAddr::new(
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            0,
-        )));
+        spec.bind = Some(Address::Ip(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0)));
         spec.listen = Some(1);
         let first = socket_in(Some(target.as_fd()), &spec).unwrap();
         let port = port_of(first.as_fd());
-        spec.bind = Some(Address::Ip(SocketAddr::new(
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            port,
-        )));
+        spec.bind = Some(Address::Ip(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port)));
         let e = socket_in(Some(target.as_fd()), &spec).unwrap_err();
-        assert_eq!(
-            e,
-            Error::sys(
-                Errno::EADDRINUSE,
-                "bind",
-                Subject::Name(format!("0.0.0.0:{port}"))
-            )
-        );
+        assert_eq!(e, Error::sys(Errno::EADDRINUSE, "bind", Subject::Name(format!("0.0.0.0:{port}"))));
         assert_eq!(NetNs::current().unwrap().identity().unwrap(), before);
     }
 
@@ -324,12 +295,6 @@ mod tests {
         socket_in(Some(a.as_fd()), &client).unwrap();
         let here = socket_in(None, &client).unwrap_err();
         assert_eq!(here.errno(), Some(Errno::ECONNREFUSED));
-        assert!(matches!(
-            here,
-            Error::Sys {
-                syscall: "connect",
-                ..
-            }
-        ));
+        assert!(matches!(here, Error::Sys { syscall: "connect", .. }));
     }
 }

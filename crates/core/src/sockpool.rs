@@ -36,12 +36,7 @@ pub struct SocketPool {
 
 /// `count` plain sockets (at least one) of `family` and `kind` made in `ns` in one switch: the
 /// first must be made; spares that cannot be (`EMFILE`, `ENOBUFS`) are not an error, only fewer.
-pub(crate) fn make_batch(
-    ns: BorrowedFd<'_>,
-    family: Family,
-    kind: Kind,
-    count: usize,
-) -> Result<Vec<OwnedFd>> {
+pub(crate) fn make_batch(ns: BorrowedFd<'_>, family: Family, kind: Kind, count: usize) -> Result<Vec<OwnedFd>> {
     let _guard = NsGuard::enter(ns)?;
     let mut made = vec![make_socket(family, kind)?];
     made.extend((1..count).map_while(|_| make_socket(family, kind).ok()));
@@ -52,12 +47,7 @@ impl SocketPool {
     /// An empty pool for the namespace behind `ns`; every later call must pass the same namespace.
     pub fn new(ns: BorrowedFd<'_>) -> Result<SocketPool> {
         let rootless = crate::rootless::owns(ns);
-        Ok(SocketPool {
-            ns: Identity::of(ns)?,
-            spares: HashMap::new(),
-            seen: HashSet::new(),
-            rootless,
-        })
+        Ok(SocketPool { ns: Identity::of(ns)?, spares: HashMap::new(), seen: HashSet::new(), rootless })
     }
 
     /// A socket made in the pool's namespace and set up as `spec` says, from the spares when
@@ -70,11 +60,7 @@ impl SocketPool {
     /// gone (its options may have been changed).
     pub fn take(&mut self, ns: BorrowedFd<'_>, spec: &SocketSpec, size: usize) -> Result<OwnedFd> {
         if Identity::of(ns)? != self.ns {
-            return Err(Error::sys(
-                Errno::EINVAL,
-                "setns",
-                Subject::Fd(ns.as_raw_fd()),
-            ));
+            return Err(Error::sys(Errno::EINVAL, "setns", Subject::Fd(ns.as_raw_fd())));
         }
         let size = size.min(SOCKET_POOL_MAX);
         let spares = self.spares.entry((spec.family, spec.kind)).or_default();
@@ -83,11 +69,7 @@ impl SocketPool {
             set_up(fd.as_fd(), spec)?;
             return Ok(fd);
         }
-        let size = if self.seen.insert((spec.family, spec.kind)) {
-            0
-        } else {
-            size
-        };
+        let size = if self.seen.insert((spec.family, spec.kind)) { 0 } else { size };
         let mut made = if self.rootless {
             crate::rootless::sockets(ns, spec.family, spec.kind, 1 + size)?
         } else {
@@ -124,10 +106,7 @@ mod tests {
     fn fd_flags(fd: BorrowedFd<'_>) -> (bool, bool) {
         let fd_flags = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_GETFD).unwrap();
         let fl_flags = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_GETFL).unwrap();
-        (
-            fd_flags & libc::FD_CLOEXEC != 0,
-            fl_flags & libc::O_NONBLOCK != 0,
-        )
+        (fd_flags & libc::FD_CLOEXEC != 0, fl_flags & libc::O_NONBLOCK != 0)
     }
 
     #[test]
@@ -184,17 +163,11 @@ mod tests {
         pool.take(target.as_fd(), &spec, 2).unwrap();
         // A port taken in the target is taken for a pooled socket bound from here, and free here.
         let mut listener = SocketSpec::new(Family::Inet, Kind::Stream);
-        listener.bind = Some(Address::Ip(SocketAddr::new(
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            0,
-        )));
+        listener.bind = Some(Address::Ip(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0)));
         listener.listen = Some(1);
         let taken = pool.take(target.as_fd(), &listener, 2).unwrap();
         let port = port_of(taken.as_fd());
-        spec.bind = Some(Address::Ip(SocketAddr::new(
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            port,
-        )));
+        spec.bind = Some(Address::Ip(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port)));
         assert_eq!(pool.spares(), 1);
         let e = pool.take(target.as_fd(), &spec, 2).unwrap_err();
         assert_eq!(e.errno(), Some(Errno::EADDRINUSE));
@@ -219,13 +192,7 @@ mod tests {
         let target = unshared_netns();
         let other = unshared_netns();
         let mut pool = SocketPool::new(target.as_fd()).unwrap();
-        let e = pool
-            .take(
-                other.as_fd(),
-                &SocketSpec::new(Family::Inet, Kind::Stream),
-                2,
-            )
-            .unwrap_err();
+        let e = pool.take(other.as_fd(), &SocketSpec::new(Family::Inet, Kind::Stream), 2).unwrap_err();
         assert_eq!(e.errno(), Some(Errno::EINVAL));
         assert_eq!(pool.spares(), 0);
     }

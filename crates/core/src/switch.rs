@@ -35,10 +35,7 @@ pub fn enter_net(target: BorrowedFd<'_>) -> Result<bool> {
 
 /// Whether `target` is the calling thread's network namespace (false if either is unknown).
 fn is_current(target: BorrowedFd<'_>) -> bool {
-    match (
-        Identity::of(target),
-        NetNs::current().and_then(|ns| ns.identity()),
-    ) {
+    match (Identity::of(target), NetNs::current().and_then(|ns| ns.identity())) {
         (Ok(target), Ok(here)) => target == here,
         _ => false,
     }
@@ -78,12 +75,7 @@ impl NsGuard {
         if outermost {
             OUTERMOST.with(|o| o.set(Some((host.as_fd().as_raw_fd(), host_id))));
         }
-        Ok(NsGuard {
-            host,
-            host_id,
-            outermost,
-            switched,
-        })
+        Ok(NsGuard { host, host_id, outermost, switched })
     }
 
     /// The namespace the thread was in before, open for as long as the guard lives.
@@ -97,10 +89,7 @@ impl NsGuard {
         let fd = self.host.as_fd();
         let dup = nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(0))
             .map_err(|e| Error::sys(e, "fcntl", Subject::Fd(fd.as_raw_fd())))?;
-        Ok(LentFd {
-            fd: dup,
-            id: self.host_id,
-        })
+        Ok(LentFd { fd: dup, id: self.host_id })
     }
 }
 
@@ -133,9 +122,7 @@ pub fn restore_outermost() -> Result<bool> {
         return Ok(false);
     };
     if identity_of_raw(fd) != Some(id) {
-        fail_stop(&format!(
-            "the fd that held its namespace ({fd}) was closed or replaced while it was switched"
-        ));
+        fail_stop(&format!("the fd that held its namespace ({fd}) was closed or replaced while it was switched"));
     }
     // SAFETY: the outermost guard owns `fd` until it drops, which clears OUTERMOST first.
     setns(unsafe { BorrowedFd::borrow_raw(fd) }, libc::CLONE_NEWNET)?;
@@ -178,10 +165,7 @@ pub fn identity_of_raw(fd: RawFd) -> Option<Identity> {
     // SAFETY: fstat succeeded, so it filled the buffer.
     let st = unsafe { st.assume_init() };
     #[allow(clippy::unnecessary_cast)]
-    Some(Identity {
-        dev: st.st_dev as u64,
-        ino: st.st_ino as u64,
-    })
+    Some(Identity { dev: st.st_dev as u64, ino: st.st_ino as u64 })
 }
 
 /// Stops the process: a thread that cannot get back to its namespace must not run on.
@@ -231,29 +215,18 @@ mod tests {
         let (own, refused, after) = without_sys_admin(move || {
             let current = NetNs::current().unwrap();
             // The bare system call is refused even for the thread's own namespace.
-            assert_eq!(
-                setns(current.as_fd(), libc::CLONE_NEWNET)
-                    .unwrap_err()
-                    .errno(),
-                Some(Errno::EPERM)
-            );
+            assert_eq!(setns(current.as_fd(), libc::CLONE_NEWNET).unwrap_err().errno(), Some(Errno::EPERM));
             let own = {
                 let guard = NsGuard::enter(current.as_fd()).unwrap();
                 assert!(!restore_outermost().unwrap(), "nothing to restore");
-                (
-                    Identity::of(guard.host()).unwrap(),
-                    NetNs::current().unwrap().identity().unwrap(),
-                )
+                (Identity::of(guard.host()).unwrap(), NetNs::current().unwrap().identity().unwrap())
             };
             let refused = NsGuard::enter(other.as_fd()).unwrap_err();
             (own, refused, NetNs::current().unwrap().identity().unwrap())
         });
         assert_eq!(own, (here, here));
         assert_eq!(refused.errno(), Some(Errno::EPERM));
-        assert_eq!(
-            refused.missing_capability().map(|n| n.capability),
-            Some(crate::CAP_SYS_ADMIN)
-        );
+        assert_eq!(refused.missing_capability().map(|n| n.capability), Some(crate::CAP_SYS_ADMIN));
         assert_eq!(after, here);
     }
 
@@ -291,23 +264,14 @@ mod tests {
         let lent = guard.lend_host().unwrap();
         assert_ne!(lent.as_raw_fd(), guard.host().as_raw_fd());
         // The borrower's number now names a file of someone else (as after close + open).
-        let other = nix::fcntl::open(
-            "/proc/self/stat",
-            nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC,
-            nix::sys::stat::Mode::empty(),
-        )
-        .unwrap();
+        let other = nix::fcntl::open("/proc/self/stat", nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC, nix::sys::stat::Mode::empty()).unwrap();
         let n = lent.as_raw_fd();
         // SAFETY: n is the lent duplicate, ours to replace.
         assert_eq!(unsafe { libc::dup2(other.as_raw_fd(), n) }, n);
         let replaced = identity_of_raw(n);
         lent.reclaim();
         assert!(replaced.is_some());
-        assert_eq!(
-            identity_of_raw(n),
-            replaced,
-            "reclaim closed a file it did not own"
-        );
+        assert_eq!(identity_of_raw(n), replaced, "reclaim closed a file it did not own");
         nix::unistd::close(n).unwrap();
         drop(guard);
     }

@@ -32,10 +32,7 @@ pub(crate) fn socket_ns_inode(fd: BorrowedFd<'_>) -> u64 {
 /// The local port of an IPv4 or IPv6 socket.
 pub(crate) fn port_of(fd: BorrowedFd<'_>) -> u16 {
     let addr: SockaddrStorage = getsockname(fd.as_raw_fd()).unwrap();
-    addr.as_sockaddr_in()
-        .map(|a| a.port())
-        .or_else(|| addr.as_sockaddr_in6().map(|a| a.port()))
-        .unwrap()
+    addr.as_sockaddr_in().map(|a| a.port()).or_else(|| addr.as_sockaddr_in6().map(|a| a.port())).unwrap()
 }
 
 /// Runs `f` on a new thread whose effective capabilities lack `CAP_SYS_ADMIN` (`capset(2)` acts
@@ -56,10 +53,7 @@ pub(crate) fn without_sys_admin<T: Send + 'static>(f: impl FnOnce() -> T + Send 
     const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
     const CAP_SYS_ADMIN: u32 = 21;
     std::thread::spawn(move || {
-        let mut header = Header {
-            version: LINUX_CAPABILITY_VERSION_3,
-            pid: 0,
-        };
+        let mut header = Header { version: LINUX_CAPABILITY_VERSION_3, pid: 0 };
         let mut data = [Data::default(); 2];
         // SAFETY: a version 3 header and the two data words it reads and writes.
         let rc = unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) };

@@ -108,11 +108,7 @@ pub fn diagnose(errno: Errno) -> UserNsBlock {
 }
 
 fn unavailable(errno: Errno, syscall: &'static str) -> Error {
-    Error::UserNsUnavailable {
-        errno,
-        syscall,
-        cause: diagnose(errno),
-    }
+    Error::UserNsUnavailable { errno, syscall, cause: diagnose(errno) }
 }
 
 /// Moves the calling (single-threaded) process into a new user namespace in which `uid` and
@@ -121,8 +117,7 @@ fn unavailable(errno: Errno, syscall: &'static str) -> Error {
 pub fn enter_own_user_ns(uid: u32, gid: u32) -> Result<()> {
     unshare(CloneFlags::CLONE_NEWUSER).map_err(|e| unavailable(e, "unshare"))?;
     let write = |path: &str, text: String| {
-        std::fs::write(path, text)
-            .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))
+        std::fs::write(path, text).map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))
     };
     // setgroups must be denied before an unprivileged gid_map is written (kernels before 3.19
     // have no such file: nothing to deny there).
@@ -140,31 +135,17 @@ mod tests {
 
     #[test]
     fn every_cause_says_what_to_do() {
-        for block in [
-            UserNsBlock::MaxUserNamespaces,
-            UserNsBlock::UnprivilegedUsernsClone,
-            UserNsBlock::AppArmor,
-        ] {
+        for block in [UserNsBlock::MaxUserNamespaces, UserNsBlock::UnprivilegedUsernsClone, UserNsBlock::AppArmor] {
             let sysctl = block.sysctl().unwrap();
             assert!(block.describe().contains(sysctl), "{block:?}");
         }
-        assert!(UserNsBlock::MaxUserNamespaces
-            .fix()
-            .contains("sysctl -w user.max_user_namespaces="));
-        assert!(UserNsBlock::UnprivilegedUsernsClone
-            .fix()
-            .contains("kernel.unprivileged_userns_clone=1"));
+        assert!(UserNsBlock::MaxUserNamespaces.fix().contains("sysctl -w user.max_user_namespaces="));
+        assert!(UserNsBlock::UnprivilegedUsernsClone.fix().contains("kernel.unprivileged_userns_clone=1"));
         assert!(UserNsBlock::AppArmor.fix().contains("userns,"));
         assert_eq!(UserNsBlock::Other.sysctl(), None);
-        let e = Error::UserNsUnavailable {
-            errno: Errno::ENOSPC,
-            syscall: "unshare",
-            cause: UserNsBlock::MaxUserNamespaces,
-        };
+        let e = Error::UserNsUnavailable { errno: Errno::ENOSPC, syscall: "unshare", cause: UserNsBlock::MaxUserNamespaces };
         assert_eq!(e.errno(), Some(Errno::ENOSPC));
-        assert!(e.to_string().starts_with(
-            "ENOSPC: no space left on device, unshare: user namespaces are not available"
-        ));
+        assert!(e.to_string().starts_with("ENOSPC: no space left on device, unshare: user namespaces are not available"));
     }
 
     #[test]

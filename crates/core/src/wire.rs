@@ -88,15 +88,11 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn u32(&mut self) -> Result<u32> {
-        Ok(u32::from_ne_bytes(
-            self.take(4)?.try_into().map_err(|_| garbled())?,
-        ))
+        Ok(u32::from_ne_bytes(self.take(4)?.try_into().map_err(|_| garbled())?))
     }
 
     pub(crate) fn i32(&mut self) -> Result<i32> {
-        Ok(i32::from_ne_bytes(
-            self.take(4)?.try_into().map_err(|_| garbled())?,
-        ))
+        Ok(i32::from_ne_bytes(self.take(4)?.try_into().map_err(|_| garbled())?))
     }
 
     pub(crate) fn bool(&mut self) -> Result<bool> {
@@ -113,11 +109,7 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn opt_string(&mut self) -> Result<Option<String>> {
-        Ok(if self.bool()? {
-            Some(self.string()?)
-        } else {
-            None
-        })
+        Ok(if self.bool()? { Some(self.string()?) } else { None })
     }
 
     pub(crate) fn opt_path(&mut self) -> Result<Option<PathBuf>> {
@@ -147,34 +139,19 @@ pub(crate) fn recv(sock: BorrowedFd<'_>, buf: &mut Vec<u8>) -> Result<Option<Vec
     let mut space = nix::cmsg_space!([RawFd; MAX_FDS]);
     loop {
         let mut iov = [IoSliceMut::new(buf.as_mut_slice())];
-        let msg = match recvmsg::<()>(
-            sock.as_raw_fd(),
-            &mut iov,
-            Some(&mut space),
-            MsgFlags::MSG_CMSG_CLOEXEC,
-        ) {
+        let msg = match recvmsg::<()>(sock.as_raw_fd(), &mut iov, Some(&mut space), MsgFlags::MSG_CMSG_CLOEXEC) {
             Err(Errno::EINTR) => continue,
             Err(e) => return Err(Error::sys(e, "recvmsg", channel())),
             Ok(msg) => msg,
         };
         let mut fds = Vec::new();
-        for cmsg in msg
-            .cmsgs()
-            .map_err(|e| Error::sys(e, "recvmsg", channel()))?
-        {
+        for cmsg in msg.cmsgs().map_err(|e| Error::sys(e, "recvmsg", channel()))? {
             if let ControlMessageOwned::ScmRights(raw) = cmsg {
                 // SAFETY: the kernel installed these fds in this process for us alone.
-                fds.extend(
-                    raw.into_iter()
-                        .map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }),
-                );
+                fds.extend(raw.into_iter().map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }));
             }
         }
-        let (len, truncated) = (
-            msg.bytes,
-            msg.flags
-                .intersects(MsgFlags::MSG_TRUNC | MsgFlags::MSG_CTRUNC),
-        );
+        let (len, truncated) = (msg.bytes, msg.flags.intersects(MsgFlags::MSG_TRUNC | MsgFlags::MSG_CTRUNC));
         if len == 0 && fds.is_empty() {
             return Ok(None);
         }

@@ -49,12 +49,7 @@ fn do_cached_checked(target: &OwnedFd, home: &OwnedFd, home_id: (u64, u64)) -> n
 fn socket_once(target: &OwnedFd) -> nix::Result<()> {
     let home = open_ns("/proc/thread-self/ns/net")?;
     setns(target.as_fd(), CloneFlags::CLONE_NEWNET)?;
-    let sock = socket(
-        AddressFamily::Inet,
-        SockType::Stream,
-        SockFlag::SOCK_CLOEXEC,
-        None,
-    );
+    let sock = socket(AddressFamily::Inet, SockType::Stream, SockFlag::SOCK_CLOEXEC, None);
     setns(home.as_fd(), CloneFlags::CLONE_NEWNET)?;
     drop(sock?);
     Ok(())
@@ -65,11 +60,7 @@ type Op<'a> = Box<dyn Fn(&OwnedFd) -> nix::Result<()> + 'a>;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let (Some(kind), Some(path), Some(iters)) = (
-        args.get(1),
-        args.get(2),
-        args.get(3).and_then(|n| n.parse::<u32>().ok()),
-    ) else {
+    let (Some(kind), Some(path), Some(iters)) = (args.get(1), args.get(2), args.get(3).and_then(|n| n.parse::<u32>().ok())) else {
         eprintln!("usage: netns-floor <do|socket|do-cached|do-cached-checked> <namespace path> <iterations>");
         return ExitCode::from(2);
     };
