@@ -4,7 +4,8 @@ use napi::bindgen_prelude::JsObjectValue;
 use napi::{Env, Error, JsValue, Status};
 use netns_core::{Error as CoreError, Subject};
 
-/// Maps a core error to a JS `Error` carrying `code`, `errno`, `syscall`, `path`/`fd`/`name`, and
+/// Maps a core error to a JS `Error` carrying `code`, `errno`, `syscall`, `path`/`fd`/`target`,
+/// the kernel's `detail` when it gave one, and
 /// `netnsKind` (which tells the facade which exported class to make of it).
 pub fn to_js(env: &Env, e: CoreError) -> Error {
     build(env, &e).unwrap_or_else(|fallback| fallback)
@@ -25,7 +26,7 @@ fn build(env: &Env, e: &CoreError) -> napi::Result<Error> {
         obj.set_named_property("path", path.to_string_lossy().into_owned())?;
     }
     match e {
-        CoreError::Sys { errno, syscall, subject } => {
+        CoreError::Sys { errno, syscall, subject, detail } => {
             // Node's system errors carry the negated errno (libuv's convention).
             obj.set_named_property("errno", -(*errno as i32))?;
             obj.set_named_property("syscall", *syscall)?;
@@ -34,6 +35,9 @@ fn build(env: &Env, e: &CoreError) -> napi::Result<Error> {
                 Subject::Path(p) => obj.set_named_property("path", p.to_string_lossy().into_owned())?,
                 Subject::Fd(fd) => obj.set_named_property("fd", *fd)?,
                 Subject::Name(n) => obj.set_named_property("target", n.as_str())?,
+            }
+            if let Some(text) = detail {
+                obj.set_named_property("detail", text.as_str())?;
             }
         }
         CoreError::WrongType { nstype, .. } => obj.set_named_property("nstype", *nstype)?,

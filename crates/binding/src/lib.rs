@@ -9,6 +9,7 @@
 // tested through the package by the ava suite instead.
 #![cfg_attr(test, allow(dead_code))]
 
+mod address;
 mod args;
 mod error;
 mod lifecycle;
@@ -18,5 +19,8 @@ mod ns;
 mod owned;
 mod pool;
 mod resolve;
+mod route;
+mod rule;
 mod socket;
 mod switch;
+mod sysctl;

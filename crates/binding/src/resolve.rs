@@ -46,7 +46,7 @@ fn answer_to_js(answer: Answer) -> LookupAnswer {
         Answer::Gai(e) => out.code = Some(e.code),
         Answer::Setup(e) => {
             out.message = Some(e.to_string());
-            if let CoreError::Sys { errno, syscall, subject: _ } = &e {
+            if let CoreError::Sys { errno, syscall, .. } = &e {
                 out.code = Some(format!("{errno:?}"));
                 out.syscall = Some((*syscall).to_string());
                 out.errno = Some(-(*errno as i32));

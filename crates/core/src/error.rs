@@ -30,6 +30,9 @@ pub enum Error {
         syscall: &'static str,
         /// What it acted on.
         subject: Subject,
+        /// The kernel's own explanation, when it gave one (a netlink extended ack, e.g.
+        /// "Nexthop has invalid gateway").
+        detail: Option<String>,
     },
     /// The path does not exist.
     PathNotExist {
@@ -66,7 +69,15 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// A failed system call on a subject.
     pub fn sys(errno: Errno, syscall: &'static str, subject: Subject) -> Self {
-        Error::Sys { errno, syscall, subject }
+        Error::Sys { errno, syscall, subject, detail: None }
+    }
+
+    /// The same error with the kernel's explanation attached (a failed system call only).
+    pub fn with_detail(self, text: Option<String>) -> Self {
+        match self {
+            Error::Sys { errno, syscall, subject, .. } => Error::Sys { errno, syscall, subject, detail: text },
+            other => other,
+        }
     }
 
     /// The errno of a failed system call, if this is one.
@@ -84,7 +95,7 @@ impl Error {
                 "setsockopt" => "SO_MARK and SO_BINDTODEVICE need CAP_NET_ADMIN (or CAP_NET_RAW)",
                 "mount" | "umount2" => "managing named namespaces needs CAP_SYS_ADMIN and root",
                 "unshare" => "creating a network namespace needs CAP_SYS_ADMIN",
-                "RTM_NEWLINK" | "RTM_DELLINK" | "RTM_NEWADDR" => "changing network devices needs CAP_NET_ADMIN",
+                s if s.starts_with("RTM_") => "changing links, addresses, routes and rules needs CAP_NET_ADMIN",
                 _ => "switching network namespaces needs CAP_SYS_ADMIN",
             }),
             _ => None,
@@ -106,13 +117,16 @@ pub(crate) fn describe(errno: Errno) -> String {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Sys { errno, syscall, subject } => {
+            Error::Sys { errno, syscall, subject, detail } => {
                 write!(f, "{errno:?}: {}, {syscall}", describe(*errno))?;
                 match subject {
                     Subject::None => {}
                     Subject::Path(p) => write!(f, " '{}'", p.display())?,
                     Subject::Fd(fd) => write!(f, " (fd {fd})")?,
                     Subject::Name(n) => write!(f, " '{n}'")?,
+                }
+                if let Some(text) = detail {
+                    write!(f, ": {text}")?;
                 }
                 if let Some(hint) = self.hint() {
                     write!(f, " ({hint})")?;
@@ -160,5 +174,13 @@ mod tests {
         let e = Error::sys(Errno::EBADF, "setns", Subject::Fd(7));
         assert_eq!(e.to_string(), "EBADF: bad file descriptor, setns (fd 7)");
         assert_eq!(e.hint(), None);
+    }
+
+    #[test]
+    fn the_kernels_explanation_follows_the_subject() {
+        let e = Error::sys(Errno::EINVAL, "RTM_NEWROUTE", Subject::Name("default".into()))
+            .with_detail(Some("Nexthop has invalid gateway".into()));
+        assert_eq!(e.to_string(), "EINVAL: invalid argument, RTM_NEWROUTE 'default': Nexthop has invalid gateway");
+        assert_eq!(e.errno(), Some(Errno::EINVAL));
     }
 }

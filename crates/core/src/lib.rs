@@ -12,7 +12,6 @@ mod error;
 mod etcview;
 mod gai;
 mod lifecycle;
-mod link;
 mod mark;
 mod netlink;
 mod nsfile;
@@ -21,9 +20,10 @@ mod rundir;
 mod socket;
 mod sockpool;
 mod switch;
-mod thread;
+mod sysctl;
 #[cfg(test)]
 mod testutil;
+mod thread;
 
 pub use error::{Error, Result, Subject};
 pub use etcview::{enter_netns_view, fingerprint, netns_etc_dir, EtcView, Fingerprint, ETC_NETNS_DIR};
@@ -32,14 +32,21 @@ pub use lifecycle::{
     create_anonymous, create_named, delete_named, list_named, named_path, pid_ns_path, task_ns_path, validate_name,
     NAME_MAX,
 };
-pub use link::{add_address, add_veth, delete_link, link_index, list_links, set_link_up, Link};
 pub use mark::{bind_to_device, get_mark, set_mark};
+pub use netlink::{
+    add_address, add_bridge, add_route, add_rule, add_veth, delete_address, delete_link, delete_route, delete_rule,
+    link_index, list_addresses, list_links, list_routes, list_rules, move_link, replace_route, set_link, set_link_up,
+    Link, LinkAddress, LinkChanges, Route, Rule, RTN_ANYCAST, RTN_BLACKHOLE, RTN_BROADCAST, RTN_LOCAL, RTN_MULTICAST,
+    RTN_PROHIBIT, RTN_THROW, RTN_UNICAST, RTN_UNREACHABLE, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE,
+    RT_SCOPE_UNIVERSE, RT_TABLE_MAIN,
+};
 pub use nsfile::{is_ns_or_err, Identity, NetNs, NSFS_MAGIC, PROCFS_MAGIC};
 pub use resolver::{lookup_in, resolver_threads, Answer, Lookup, IDLE, THREADS_MAX, THREADS_PER_VIEW};
 pub use rundir::{run_dir, system_run_dir, NETNS_RUN_DIR_ENV};
 pub use socket::{socket_in, Address, Family, Kind, SocketSpec, UnixPath};
 pub use sockpool::{SocketPool, SOCKET_POOL_MAX};
 pub use switch::{identity_of_raw, restore_outermost, setns, LentFd, NsGuard};
+pub use sysctl::{get_sysctl, set_sysctl, sysctl_path, SYSCTL_KEY_MAX};
 pub use thread::{gettid, thread_ns_path, THREAD_SELF_NS_NET};
 
 /// `CLONE_NEWNET`: the namespace type of a network namespace (`setns(2)`'s `nstype`).
