@@ -24,15 +24,30 @@ export class NetNSSystemError extends NetNSError {
   readonly path?: string;
   /** The file descriptor involved, if any. */
   readonly fd?: number;
-  /** The device or namespace name involved, if any. */
+  /** The device or namespace name involved, if any (for a route, its destination; for a rule, the rule). */
   readonly target?: string;
-  constructor(init: { code: string; message: string; errno: number; syscall: string; path?: string; fd?: number; target?: string }) {
+  /**
+   * The kernel's own explanation, when it gave one (a netlink extended ack, as `ip` prints
+   * after `Error:`), e.g. `'Nexthop has invalid gateway'`. It is also at the end of `message`.
+   */
+  readonly detail?: string;
+  constructor(init: {
+    code: string;
+    message: string;
+    errno: number;
+    syscall: string;
+    path?: string;
+    fd?: number;
+    target?: string;
+    detail?: string;
+  }) {
     super(init.code, init.message);
     this.errno = init.errno;
     this.syscall = init.syscall;
     if (init.path !== undefined) this.path = init.path;
     if (init.fd !== undefined) this.fd = init.fd;
     if (init.target !== undefined) this.target = init.target;
+    if (init.detail !== undefined) this.detail = init.detail;
   }
 }
 
@@ -186,6 +201,7 @@ interface NativeError extends Error {
   path?: string;
   fd?: number;
   target?: string;
+  detail?: string;
   nstype?: number;
 }
 
@@ -215,6 +231,7 @@ export function fromNative(e: unknown): unknown {
         path: n.path,
         fd: n.fd,
         target: n.target,
+        detail: n.detail,
       });
   }
 }
