@@ -9,7 +9,7 @@ import test from 'ava';
 import { InvalidArgTypeError, InvalidArgValueError, NetNSSystemError, OutOfRangeError, type LinkChanges, type NetNS } from '../dist';
 import { openNS } from './helpers/handles';
 import { checkNoThreadLeftBehind, ip, threadNsInode } from './helpers/kernel';
-import { echoServer, fetchLine, wire } from './helpers/topology';
+import { echoServer, fetchLine } from './helpers/topology';
 
 checkNoThreadLeftBehind(test);
 

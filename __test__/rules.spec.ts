@@ -110,7 +110,7 @@ test('bad rules are refused before anything is sent', (t) => {
     t.is(e.code, 'ERR_INVALID_ARG_VALUE');
   }
   for (const rule of [undefined, { fwmark: 1 }, { table: 100, fwmark: '1' }]) {
-    t.is(t.throws(() => ns.addRule(rule as Rule), { instanceOf: InvalidArgTypeError }).code, 'ERR_INVALID_ARG_TYPE');
+    t.is(t.throws(() => ns.addRule(rule as unknown as Rule), { instanceOf: InvalidArgTypeError }).code, 'ERR_INVALID_ARG_TYPE');
   }
   t.deepEqual(ns.rules(), before);
 });
