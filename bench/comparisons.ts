@@ -487,5 +487,46 @@ const rootlessAgainstNode: Maker = async ({ quick, extra }) => {
   ];
 };
 
+/**
+ * 10. `ns.addRoute` + `ns.deleteRoute` (two rtnetlink requests, each on a socket made inside the
+ * namespace) against `ip -n NAME route add` + `ip -n NAME route del` (two processes).
+ */
+const routesAgainstIp: Maker = ({ quick }) => {
+  const { name, path } = benchNamespace();
+  const ns = opened(getNS(path));
+  ns.addVeth('b0', 'b1');
+  ns.addAddress('b0', '10.90.0.1/24');
+  ns.setLinkUp('b0');
+  const route = { to: '10.91.0.0/16', via: '10.90.0.2' };
+  const ipRoute = (verb: string) => {
+    if (spawnSync('ip', ['-n', name, 'route', verb, route.to, 'via', route.via]).status !== 0) throw new Error(`ip route ${verb} failed`);
+  };
+  return [
+    {
+      id: '10',
+      title: '`ns.addRoute` + `ns.deleteRoute` vs `ip route add` + `ip route del`',
+      ours: {
+        label: 'addRoute+deleteRoute',
+        run: (k) =>
+          timeSync(k, () => {
+            ns.addRoute(route);
+            ns.deleteRoute(route);
+          }),
+      },
+      floor: {
+        label: 'ip route add+del',
+        run: (k) =>
+          timeSync(k, () => {
+            ipRoute('add');
+            ipRoute('del');
+          }),
+      },
+      n: quick ? 20 : 100,
+      goal: 'min',
+      target: 10,
+    },
+  ];
+};
+
 /** The comparisons, in order. */
-export const comparisons: Maker[] = [doAgainstRust, socketAgainstRust, roundTripsAgainstNode, lifecycleAgainstIp, spawnAgainstNode, scale, fetchAgainstUndici, lookupAgainstNode, rootlessAgainstNode];
+export const comparisons: Maker[] = [doAgainstRust, socketAgainstRust, roundTripsAgainstNode, lifecycleAgainstIp, spawnAgainstNode, scale, fetchAgainstUndici, lookupAgainstNode, rootlessAgainstNode, routesAgainstIp];

@@ -28,7 +28,7 @@ export class NetNSSystemError extends NetNSError {
   readonly path?: string;
   /** The file descriptor involved, if any. */
   readonly fd?: number;
-  /** The device or namespace name involved, if any. */
+  /** The device or namespace name involved, if any (for a route, its destination; for a rule, the rule). */
   readonly target?: string;
   /** For a call refused for lack of a capability: its name, e.g. `CAP_SYS_ADMIN` (`capabilities(7)`). */
   readonly capability?: string;
@@ -37,6 +37,11 @@ export class NetNSSystemError extends NetNSError {
    * that directory. Pass one it may write as the `runDir` option or in `NETNS_RUN_DIR`.
    */
   readonly runDir?: string;
+  /**
+   * The kernel's own explanation, when it gave one (a netlink extended ack, as `ip` prints
+   * after `Error:`), e.g. `'Nexthop has invalid gateway'`. It is also at the end of `message`.
+   */
+  readonly detail?: string;
   constructor(init: {
     code: string;
     message: string;
@@ -47,6 +52,7 @@ export class NetNSSystemError extends NetNSError {
     target?: string;
     capability?: string;
     runDir?: string;
+    detail?: string;
   }) {
     super(init.code, init.message);
     this.errno = init.errno;
@@ -56,6 +62,7 @@ export class NetNSSystemError extends NetNSError {
     if (init.target !== undefined) this.target = init.target;
     if (init.capability !== undefined) this.capability = init.capability;
     if (init.runDir !== undefined) this.runDir = init.runDir;
+    if (init.detail !== undefined) this.detail = init.detail;
   }
 }
 
@@ -209,6 +216,7 @@ interface NativeError extends Error {
   path?: string;
   fd?: number;
   target?: string;
+  detail?: string;
   nstype?: number;
   capability?: string;
   runDir?: string;
@@ -254,6 +262,7 @@ export function fromNative(e: unknown): unknown {
         target: n.target,
         capability: n.capability,
         runDir: n.runDir,
+        detail: n.detail,
       });
   }
 }

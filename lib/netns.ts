@@ -18,12 +18,11 @@ import {
   IllegalConstructorError,
   NetNSAsyncCallbackError,
   NetNSClosedError,
-  NetNSRootlessMixedError,
   NetNSRootlessUnsupportedError,
 } from './errors';
 import './exit';
 import { lookupAt, lookupPromiseAt, type LookupAddress, type LookupCallback, type LookupPlace, type NetNSLookupOptions } from './lookup';
-import { addAddress, addVeth, deleteLink, listLinks, setLinkUp, type LinkInfo } from './links';
+import { networkMethods, type NetworkMethods } from './net/methods';
 import { native } from './native';
 import { processMethods, workerInNs } from './procs';
 import { NetNSResolver } from './resolver';
@@ -103,6 +102,12 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as { then?: unknown }).then === 'function'
   );
 }
+
+/**
+ * The networking methods (links, addresses, routes, rules, sysctls), defined in lib/net/methods.ts
+ * and put on the prototype below.
+ */
+export interface NetNS extends NetworkMethods {}
 
 /**
  * An open network namespace: one file descriptor, closed by `close()`, by `using`, or (with a
@@ -451,45 +456,6 @@ export class NetNS {
   }
 
   /**
-   * Creates a veth pair over rtnetlink (no `ip` binary): `name` in this namespace and its peer
-   * `peerName` in `peerNS` (this namespace when omitted). Both ends start down. `EEXIST` if a
-   * name is taken.
-   */
-  addVeth(name: string, peerName: string, peerNS?: NetNS): void {
-    const fd = this.#gate();
-    if (peerNS !== undefined) {
-      validateNetNS(peerNS, 'peerNS');
-      if (peerNS.rootless !== this.#rootless) throw new NetNSRootlessMixedError('NetNS.addVeth()');
-    }
-    addVeth(fd, name, peerName, peerNS?.fd);
-  }
-
-  /** Sets the device `name` of this namespace up (`ip link set NAME up`); `ENODEV` if there is none. */
-  setLinkUp(name: string): void {
-    setLinkUp(this.#gate(), name, true);
-  }
-
-  /** Sets the device `name` of this namespace down. */
-  setLinkDown(name: string): void {
-    setLinkUp(this.#gate(), name, false);
-  }
-
-  /** Adds an address such as `'10.7.0.1/30'` or `'fd00::1/64'` to the device `name` of this namespace. */
-  addAddress(name: string, cidr: string): void {
-    addAddress(this.#gate(), name, cidr);
-  }
-
-  /** Deletes the device `name` of this namespace (both ends, for a veth pair). */
-  deleteLink(name: string): void {
-    deleteLink(this.#gate(), name);
-  }
-
-  /** The network devices of this namespace, by index: `{ name, index, up }`. */
-  links(): LinkInfo[] {
-    return listLinks(this.#gate());
-  }
-
-  /**
    * A socket fd made in this namespace and set up as `spec` says, from the handle's pool of
    * spares (lib/socketpool.ts); the caller owns it. A borrowed handle has no pool. @internal
    */
@@ -528,6 +494,7 @@ export class NetNS {
 
   static {
     Object.defineProperties(NetNS.prototype, processMethods);
+    Object.defineProperties(NetNS.prototype, networkMethods);
   }
 
   /**

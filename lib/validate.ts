@@ -1,4 +1,6 @@
 /** Argument validators: one small function per check, throwing Node's error classes and codes. */
+import { isIP } from 'node:net';
+
 import { InvalidArgTypeError, InvalidArgValueError, NetNSInvalidNameError, OutOfRangeError } from './errors';
 
 /** Throws `ERR_INVALID_ARG_TYPE` unless `value` is a string. */
@@ -125,4 +127,22 @@ export function validatePlainObject(value: unknown, name: string): asserts value
   validateObject(value, name);
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) throw new InvalidArgTypeError(name, 'a plain object', value);
+}
+
+/**
+ * An IPv4 or IPv6 literal without a zone (`'10.7.0.1'`, `'fd00::1'`): `ERR_INVALID_ARG_TYPE` for
+ * a non-string, `ERR_INVALID_ARG_VALUE` otherwise. Returns its family, 4 or 6.
+ */
+export function validateIPAddress(value: unknown, name: string): 4 | 6 {
+  validateString(value, name);
+  const family = isIP(value);
+  if (family === 0 || value.includes('%')) {
+    throw new InvalidArgValueError(name, value, "must be an IPv4 or IPv6 address, such as '10.7.0.1' or 'fd00::1'");
+  }
+  return family as 4 | 6;
+}
+
+/** `4` or `6` (`ERR_INVALID_ARG_VALUE` otherwise), such as an address family option. */
+export function validateFamily(value: unknown, name: string): asserts value is 4 | 6 {
+  if (value !== 4 && value !== 6) throw new InvalidArgValueError(name, value, 'must be 4 or 6');
 }

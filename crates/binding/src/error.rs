@@ -4,9 +4,9 @@ use napi::bindgen_prelude::JsObjectValue;
 use napi::{Env, Error, JsValue, Status};
 use netns_core::{Error as CoreError, Subject};
 
-/// Maps a core error to a JS `Error` carrying `code`, `errno`, `syscall`, `path`/`fd`/`name`,
-/// `capability` or `runDir` for a refusal, and `netnsKind` (which tells the facade which exported
-/// class to make of it).
+/// Maps a core error to a JS `Error` carrying `code`, `errno`, `syscall`, `path`/`fd`/`target`,
+/// the kernel's `detail` when it gave one, `capability` or `runDir` for a refusal, and `netnsKind`
+/// (which tells the facade which exported class to make of it).
 pub fn to_js(env: &Env, e: CoreError) -> Error {
     build(env, &e).unwrap_or_else(|fallback| fallback)
 }
@@ -51,6 +51,9 @@ fn build(env: &Env, e: &CoreError) -> napi::Result<Error> {
         CoreError::Sys { subject: Subject::Name(n), .. } => obj.set_named_property("target", n.as_str())?,
         CoreError::RunDirNotWritable { run_dir, .. } => obj.set_named_property("runDir", run_dir.to_string_lossy().into_owned())?,
         _ => {}
+    }
+    if let CoreError::Sys { detail: Some(text), .. } = e {
+        obj.set_named_property("detail", text.as_str())?;
     }
     if let Some(needed) = e.missing_capability() {
         obj.set_named_property("capability", needed.capability)?;

@@ -9,6 +9,7 @@
 // tested through the package by the ava suite instead.
 #![cfg_attr(test, allow(dead_code))]
 
+mod address;
 mod args;
 mod error;
 mod lifecycle;
@@ -19,5 +20,8 @@ mod owned;
 mod pool;
 mod resolve;
 mod rootless;
+mod route;
+mod rule;
 mod socket;
 mod switch;
+mod sysctl;

@@ -50,7 +50,7 @@ fn answer_to_js(answer: Answer) -> LookupAnswer {
         Answer::Setup(e) => {
             out.message = Some(e.to_string());
             out.capability = e.missing_capability().map(|n| n.capability.to_string());
-            if let CoreError::Sys { errno, syscall, subject: _ } = &e {
+            if let CoreError::Sys { errno, syscall, .. } = &e {
                 out.code = Some(format!("{errno:?}"));
                 out.syscall = Some((*syscall).to_string());
                 out.errno = Some(-(*errno as i32));

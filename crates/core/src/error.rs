@@ -30,6 +30,9 @@ pub enum Error {
         syscall: &'static str,
         /// What it acted on.
         subject: Subject,
+        /// The kernel's own explanation, when it gave one (a netlink extended ack, e.g.
+        /// "Nexthop has invalid gateway").
+        detail: Option<String>,
     },
     /// The path does not exist.
     PathNotExist {
@@ -88,7 +91,15 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// A failed system call on a subject.
     pub fn sys(errno: Errno, syscall: &'static str, subject: Subject) -> Self {
-        Error::Sys { errno, syscall, subject }
+        Error::Sys { errno, syscall, subject, detail: None }
+    }
+
+    /// The same error with the kernel's explanation attached (a failed system call only).
+    pub fn with_detail(self, text: Option<String>) -> Self {
+        match self {
+            Error::Sys { errno, syscall, subject, .. } => Error::Sys { errno, syscall, subject, detail: text },
+            other => other,
+        }
     }
 
     /// The errno of a failed system call, if this is one.
@@ -105,7 +116,7 @@ impl Error {
     /// `EPERM` (`EACCES` for another user's `/proc/<pid>` files and for ports below 1024) for a
     /// system call the package makes. See `capabilities(7)`.
     pub fn missing_capability(&self) -> Option<Needed> {
-        let Error::Sys { errno, syscall, subject } = self else { return None };
+        let Error::Sys { errno, syscall, subject, .. } = self else { return None };
         let (capability, purpose) = match (*errno, *syscall, subject) {
             (Errno::EPERM, "setns", _) => (CAP_SYS_ADMIN, "entering a namespace"),
             (Errno::EPERM, "unshare", _) => (CAP_SYS_ADMIN, "creating a namespace"),
@@ -116,7 +127,9 @@ impl Error {
                 ("CAP_NET_RAW", "changing the device a socket is bound to (SO_BINDTODEVICE)")
             }
             (Errno::EPERM, "setsockopt", _) => (CAP_NET_ADMIN, "SO_MARK (CAP_NET_RAW also does)"),
-            (Errno::EPERM, "RTM_NEWLINK" | "RTM_DELLINK" | "RTM_NEWADDR", _) => (CAP_NET_ADMIN, "changing network devices"),
+            (Errno::EPERM, op, _) if op.starts_with("RTM_") => {
+                (CAP_NET_ADMIN, "changing links, addresses, routes and rules")
+            }
             (Errno::EACCES, "bind", Subject::Name(addr)) if addr.parse::<std::net::SocketAddr>().is_ok() => {
                 ("CAP_NET_BIND_SERVICE", "a port below ip_unprivileged_port_start (1024 unless changed)")
             }
@@ -144,7 +157,7 @@ impl Error {
     /// (`EACCES` or `EROFS` on the directory or an entry of it); otherwise unchanged.
     pub(crate) fn in_run_dir(self, run_dir: &Path) -> Error {
         match self {
-            Error::Sys { errno: errno @ (Errno::EACCES | Errno::EROFS), syscall, subject: Subject::Path(path) }
+            Error::Sys { errno: errno @ (Errno::EACCES | Errno::EROFS), syscall, subject: Subject::Path(path), .. }
                 if path.starts_with(run_dir) =>
             {
                 Error::RunDirNotWritable { errno, syscall, path, run_dir: run_dir.into() }
@@ -182,13 +195,16 @@ pub(crate) fn describe(errno: Errno) -> String {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Sys { errno, syscall, subject } => {
+            Error::Sys { errno, syscall, subject, detail } => {
                 write!(f, "{errno:?}: {}, {syscall}", describe(*errno))?;
                 match subject {
                     Subject::None => {}
                     Subject::Path(p) => write!(f, " '{}'", p.display())?,
                     Subject::Fd(fd) => write!(f, " (fd {fd})")?,
                     Subject::Name(n) => write!(f, " '{n}'")?,
+                }
+                if let Some(text) = detail {
+                    write!(f, ": {text}")?;
                 }
                 if let Some(hint) = self.hint() {
                     write!(f, " ({hint})")?;
@@ -299,5 +315,13 @@ mod tests {
         assert_eq!(other.clone().in_run_dir(dir), other);
         let elsewhere = Error::sys(Errno::EACCES, "open", Subject::Path("/etc/x".into()));
         assert_eq!(elsewhere.clone().in_run_dir(dir), elsewhere);
+    }
+
+    #[test]
+    fn the_kernels_explanation_follows_the_subject() {
+        let e = Error::sys(Errno::EINVAL, "RTM_NEWROUTE", Subject::Name("default".into()))
+            .with_detail(Some("Nexthop has invalid gateway".into()));
+        assert_eq!(e.to_string(), "EINVAL: invalid argument, RTM_NEWROUTE 'default': Nexthop has invalid gateway");
+        assert_eq!(e.errno(), Some(Errno::EINVAL));
     }
 }

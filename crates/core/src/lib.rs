@@ -14,7 +14,6 @@ mod gai;
 mod helper;
 mod inside;
 mod lifecycle;
-mod link;
 mod mark;
 mod netlink;
 mod nsfile;
@@ -25,11 +24,12 @@ mod rundir;
 mod socket;
 mod sockpool;
 mod switch;
-mod thread;
+mod sysctl;
 mod userns;
 mod wire;
 #[cfg(test)]
 mod testutil;
+mod thread;
 
 pub use error::{Error, Needed, Result, Subject, CAP_NET_ADMIN, CAP_SYS_ADMIN};
 pub use etcview::{enter_netns_view, fingerprint, netns_etc_dir, EtcView, Fingerprint, ETC_NETNS_DIR};
@@ -41,17 +41,24 @@ pub use lifecycle::{
 // The device operations as exported run wherever their namespace can be entered (crate::inside).
 pub use helper::LOOKUPS_MAX;
 pub use inside::{add_address, add_veth, delete_link, list_links, set_link_up};
-pub use link::{link_index, Link};
 pub use op::{Op, Reply};
 pub use rootless::{adopt, create_rootless, helper_status, owner_user_ns, owns, release};
 pub use userns::{diagnose, enter_own_user_ns, UserNsBlock};
 pub use mark::{bind_to_device, get_mark, set_mark};
+pub use netlink::{
+    add_bridge, add_route, add_rule, delete_address, delete_route, delete_rule, link_index, list_addresses,
+    list_routes, list_rules, move_link, replace_route, set_link,
+    Link, LinkAddress, LinkChanges, Route, Rule, RTN_ANYCAST, RTN_BLACKHOLE, RTN_BROADCAST, RTN_LOCAL, RTN_MULTICAST,
+    RTN_PROHIBIT, RTN_THROW, RTN_UNICAST, RTN_UNREACHABLE, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE,
+    RT_SCOPE_UNIVERSE, RT_TABLE_MAIN,
+};
 pub use nsfile::{is_ns_or_err, Identity, NetNs, NSFS_MAGIC, PROCFS_MAGIC};
 pub use resolver::{lookup_in, resolver_threads, Answer, Lookup, IDLE, THREADS_MAX, THREADS_PER_VIEW};
 pub use rundir::{run_dir, system_run_dir, NETNS_RUN_DIR_ENV};
 pub use socket::{socket_in, Address, Family, Kind, SocketSpec, UnixPath};
 pub use sockpool::{SocketPool, SOCKET_POOL_MAX};
 pub use switch::{enter_net, identity_of_raw, restore_outermost, setns, LentFd, NsGuard};
+pub use sysctl::{get_sysctl, set_sysctl, sysctl_path, SYSCTL_KEY_MAX};
 pub use thread::{gettid, thread_ns_path, THREAD_SELF_NS_NET};
 
 /// `CLONE_NEWNET`: the namespace type of a network namespace (`setns(2)`'s `nstype`).

@@ -14,7 +14,7 @@ use nix::errno::Errno;
 
 use crate::error::{Error, Result, Subject};
 use crate::gai::GaiError;
-use crate::link::{self, Link};
+use crate::netlink::{self as link, Link};
 use crate::resolver::Answer;
 use crate::socket::{Family, Kind};
 use crate::userns::UserNsBlock;
@@ -211,7 +211,9 @@ pub(crate) fn encode_outcome(w: &mut Writer, outcome: &Result<Reply>) {
         Ok(Reply::Links(links)) => {
             w.u8(0).u8(1).u32(links.len() as u32);
             for l in links {
-                w.str(&l.name).u32(l.index).u8(l.up as u8);
+                w.str(&l.name).u32(l.index).u8(l.up as u8).u32(l.mtu);
+                w.opt_str(l.address.as_deref()).opt_str(l.kind.as_deref()).opt_str(l.master.as_deref());
+                w.u32(l.tx_queue_len);
             }
         }
         Err(e) => {
@@ -232,7 +234,16 @@ pub(crate) fn decode_outcome(r: &mut Reader<'_>) -> Result<Result<Reply>> {
             let n = r.u32()? as usize;
             let mut links = Vec::with_capacity(n.min(4096));
             for _ in 0..n {
-                links.push(Link { name: r.string()?, index: r.u32()?, up: r.bool()? });
+                links.push(Link {
+                    name: r.string()?,
+                    index: r.u32()?,
+                    up: r.bool()?,
+                    mtu: r.u32()?,
+                    address: r.opt_string()?,
+                    kind: r.opt_string()?,
+                    master: r.opt_string()?,
+                    tx_queue_len: r.u32()?,
+                });
             }
             Reply::Links(links)
         }
@@ -304,7 +315,7 @@ const BLOCKS: [UserNsBlock; 4] =
 
 fn put_error(w: &mut Writer, e: &Error) {
     match e {
-        Error::Sys { errno, syscall, subject } => {
+        Error::Sys { errno, syscall, subject, detail } => {
             w.u8(0).i32(*errno as i32).str(syscall);
             match subject {
                 Subject::None => w.u8(0),
@@ -312,6 +323,7 @@ fn put_error(w: &mut Writer, e: &Error) {
                 Subject::Fd(fd) => w.u8(2).i32(*fd),
                 Subject::Name(n) => w.u8(3).str(n),
             };
+            w.opt_str(detail.as_deref());
         }
         Error::UserNsUnavailable { errno, syscall, cause } => {
             let cause = BLOCKS.iter().position(|b| b == cause).unwrap_or(3) as u8;
@@ -319,7 +331,7 @@ fn put_error(w: &mut Writer, e: &Error) {
         }
         // The helper's operations fail with system errors only; anything else keeps its text.
         other => {
-            w.u8(0).i32(Errno::EIO as i32).str("helper").u8(3).str(&other.to_string());
+            w.u8(0).i32(Errno::EIO as i32).str("helper").u8(3).str(&other.to_string()).opt_str(None);
         }
     }
 }
@@ -339,7 +351,7 @@ fn get_error(r: &mut Reader<'_>) -> Result<Error> {
         3 => Subject::Name(r.string()?),
         _ => return Err(garbled()),
     };
-    Ok(Error::sys(errno, syscall, subject))
+    Ok(Error::sys(errno, syscall, subject).with_detail(r.opt_string()?))
 }
 
 /// Borrows owned fds, in order.
@@ -374,7 +386,18 @@ mod tests {
 
     #[test]
     fn outcomes_answers_and_errors_read_back() {
-        let links = vec![Link { name: "lo".into(), index: 1, up: true }, Link { name: "v".into(), index: 7, up: false }];
+        let lo = Link { name: "lo".into(), index: 1, up: true, mtu: 65536, address: None, kind: None, master: None, tx_queue_len: 1000 };
+        let veth = Link {
+            name: "v".into(),
+            index: 7,
+            up: false,
+            mtu: 1500,
+            address: Some("02:00:00:00:00:01".into()),
+            kind: Some("veth".into()),
+            master: Some("br0".into()),
+            tx_queue_len: 0,
+        };
+        let links = vec![lo, veth];
         let outcomes = [
             Ok(Reply::Done),
             Ok(Reply::Links(links)),
@@ -382,6 +405,8 @@ mod tests {
             Err(Error::sys(Errno::EADDRINUSE, "bind", Subject::Path("/x".into()))),
             Err(Error::sys(Errno::EBADF, "setns", Subject::Fd(9))),
             Err(Error::sys(Errno::EPERM, "RTM_NEWROUTE", Subject::None)),
+            Err(Error::sys(Errno::ENETUNREACH, "RTM_NEWROUTE", Subject::Name("default".into()))
+                .with_detail(Some("Nexthop has invalid gateway".into()))),
             Err(Error::UserNsUnavailable { errno: Errno::ENOSPC, syscall: "unshare", cause: UserNsBlock::MaxUserNamespaces }),
         ];
         for o in outcomes {
