@@ -155,13 +155,7 @@ fn run(view: View, ns_fd: OwnedFd, wake: Arc<Condvar>) {
         if let Some(job) = group.queue.pop_front() {
             drop(guard);
             let answer = match &mut entered {
-                Ok(etc) => match etc.as_mut().map(EtcView::refresh).transpose() {
-                    Err(e) => Answer::Setup(e),
-                    Ok(_) => match getaddrinfo(&job.host, job.family, job.flags) {
-                        Ok(found) => Answer::Found(found),
-                        Err(e) => Answer::Gai(e),
-                    },
-                },
+                Ok(etc) => resolve(etc.as_mut(), &job),
                 Err(e) => Answer::Setup(e.clone()),
             };
             (job.done)(answer);
@@ -182,6 +176,30 @@ fn run(view: View, ns_fd: OwnedFd, wake: Arc<Condvar>) {
             return leave(guard, &view);
         }
     }
+}
+
+/// How many times a lookup is tried when the files under its view keep changing while it runs.
+const TRIES: usize = 3;
+
+/// Answers `job` in the thread's view: the view is made again first if its files changed, and
+/// an answer is given only if no file under the view changed while `getaddrinfo` read them
+/// (else it could come from the host's file); after [`TRIES`] such changes, `EAI_AGAIN`.
+fn resolve(mut etc: Option<&mut EtcView>, job: &Lookup) -> Answer {
+    for _ in 0..TRIES {
+        if let Some(view) = etc.as_deref_mut() {
+            if let Err(e) = view.refresh() {
+                return Answer::Setup(e);
+            }
+        }
+        let answer = match getaddrinfo(&job.host, job.family, job.flags) {
+            Ok(found) => Answer::Found(found),
+            Err(e) => Answer::Gai(e),
+        };
+        if etc.as_deref().is_none_or(EtcView::intact) {
+            return answer;
+        }
+    }
+    Answer::Gai(GaiError { code: "EAI_AGAIN".into() })
 }
 
 fn leave(mut guard: MutexGuard<'static, Option<Pool>>, view: &View) {
