@@ -171,7 +171,8 @@ function resolve(place: LookupPlace, q: Query): Promise<LookupAddress[]> {
   try {
     pending = callNative(() => native.lookupInNs(place.fd, place.etcDir, ascii, q.family, q.hints));
   } catch (e) {
-    return Promise.reject(e);
+    // No resolver thread could take it (e.g. EMFILE): the error dns.lookup gives for the same.
+    return Promise.reject(e instanceof NetNSSystemError ? lookupError(e.code, q.hostname) : e);
   }
   return pending.then((answer) => settle(answer, q));
 }
