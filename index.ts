@@ -28,6 +28,7 @@ export {
   InvalidArgValueError,
   OutOfRangeError,
   NetNSInvalidNameError,
+  NetNSViewUnavailableError,
 } from './lib/errors';
 export { NetNS, getNS, getCurrentNS, withNetNSPath, type NetNSPromises } from './lib/netns';
 export { NetNSResolver } from './lib/resolver';
