@@ -151,7 +151,8 @@ test.serial('a fetch aborted while its connection is made closes that socket at 
   ip('-n', far, 'addr', 'add', '10.98.0.1/24', 'dev', 'vsy0');
   ip('-n', far, 'link', 'set', 'vsy0', 'up');
   ip('-n', far, 'link', 'set', 'vsy1', 'up');
-  farNS.execFileSync('sysctl', ['-qw', 'net.ipv4.neigh.vsy0.mcast_solicit=1000']);
+  // /proc/sys shows the namespace of the process that opens it (busybox sysctl lacks -q).
+  farNS.execFileSync('sh', ['-c', 'echo 1000 > /proc/sys/net/ipv4/neigh/vsy0/mcast_solicit']);
   const before = socketFdCount();
   const d = farNS.dispatcher({ connectTimeout: 0 });
   const controller = new AbortController();
