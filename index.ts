@@ -32,6 +32,7 @@ export {
   NetNSRootlessUnsupportedError,
   NetNSRootlessMixedError,
   NetNSNsenterMissingError,
+  NetNSViewUnavailableError,
 } from './lib/errors';
 export { NetNS, getNS, getCurrentNS, withNetNSPath, type NetNSPromises } from './lib/netns';
 export { NetNSResolver } from './lib/resolver';

@@ -134,3 +134,42 @@ test('bad options are typed errors before anything is made', (t) => {
 });
 
 checkNoThreadLeftBehind(test);
+
+/** Resolves with what `cond` gives once it is true, or false after `ms` (a bound, never a measure). */
+async function within(ms: number, cond: () => boolean): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return cond();
+}
+
+test.serial('a fetch aborted while its connection is made closes that socket at once; destroy() does not wait for a connect', async (t) => {
+  const { name: far, ns: farNS } = makeNS(t, 'syn');
+  // A neighbour that never answers ARP, asked 1000 times: the SYN waits for minutes.
+  ip('-n', far, 'link', 'add', 'vsy0', 'type', 'veth', 'peer', 'name', 'vsy1');
+  ip('-n', far, 'addr', 'add', '10.98.0.1/24', 'dev', 'vsy0');
+  ip('-n', far, 'link', 'set', 'vsy0', 'up');
+  ip('-n', far, 'link', 'set', 'vsy1', 'up');
+  // /proc/sys shows the namespace of the process that opens it (busybox sysctl lacks -q).
+  farNS.execFileSync('sh', ['-c', 'echo 1000 > /proc/sys/net/ipv4/neigh/vsy0/mcast_solicit']);
+  const before = socketFdCount();
+  const d = farNS.dispatcher({ connectTimeout: 0 });
+  const controller = new AbortController();
+  const pending = fetch('http://10.98.0.2:8080/', { dispatcher: d, signal: controller.signal }).then(() => undefined, (e: unknown) => e);
+  t.true(await within(5000, () => socketFdCount() > before), 'the connecting socket exists');
+  controller.abort();
+  t.is(((await pending) as { name?: string })?.name, 'AbortError');
+  t.true(await within(5000, () => socketFdCount() === before), 'the SYN-ing socket was closed on abort');
+
+  // destroy() with a connect in flight (no abort): prompt, and the socket goes with it.
+  const d2 = farNS.dispatcher({ connectTimeout: 0 });
+  const second = fetch('http://10.98.0.2:8080/', { dispatcher: d2 }).then(() => undefined, (e: unknown) => e);
+  t.true(await within(5000, () => socketFdCount() > before));
+  const destroyed = d2.destroy().then(() => true);
+  t.true(await Promise.race([destroyed, new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]), 'destroy() settled');
+  t.truthy(await second);
+  await d.close();
+  farNS.close(); // and with it the spare sockets its second socket made (the socket pool)
+  t.true(await within(5000, () => socketFdCount() === before));
+});

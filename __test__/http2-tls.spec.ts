@@ -82,6 +82,28 @@ test('tlsConnect passes servername, ca and ALPNProtocols to tls.connect', async 
   t.regex(String((await errorOf(strict)).code), /SELF_SIGNED|UNABLE_TO_VERIFY|DEPTH_ZERO/);
 });
 
+/** A lookup that answers ::1 first, then 127.0.0.1 (the servers listen on 127.0.0.1 only). */
+const v6First = (_h: string, o: { all?: boolean }, cb: (...a: unknown[]) => void) =>
+  o.all ? cb(null, [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }]) : cb(null, '::1', 6);
+
+test('tlsConnect and http2Connect try every address of a name: ::1 refused, then 127.0.0.1, each inside', async (t) => {
+  const tlsTwins = await twinServers(t, 'tls', cert);
+  const secure = tlsTwins.ns.tlsConnect({ host: 'localhost', port: tlsTwins.port, ca: cert.cert, lookup: v6First as never });
+  t.is(await readAll(secure), 'inside false localhost');
+  const h2Twins = await twinServers(t, 'h2', cert);
+  const session = h2Twins.ns.http2Connect(`https://localhost:${h2Twins.port}`, { ca: cert.cert, lookup: v6First as never });
+  t.teardown(() => session.close());
+  t.is(await get(session, '/both'), 'inside /both');
+  const h2cTwins = await twinServers(t, 'h2c');
+  const plain = h2cTwins.ns.http2Connect(`http://localhost:${h2cTwins.port}`, { lookup: v6First as never });
+  t.teardown(() => plain.close());
+  t.is(await get(plain, '/plain'), 'inside /plain');
+  // Nothing listens inside on this port: the error of the last address, as an 'error' event.
+  const { ns: empty } = makeNS(t, 'emp2');
+  const refused = empty.tlsConnect({ host: 'localhost', port: tlsTwins.port, ca: cert.cert, lookup: v6First as never });
+  t.is((await errorOf(refused)).code, 'ECONNREFUSED');
+});
+
 test('bad options are typed errors before any socket exists', (t) => {
   const { ns } = makeNS(t, 'bad');
   const before = socketFdCount();

@@ -4,13 +4,15 @@
  *
  * The windows that matter (a creation's file made but not mounted yet; a deletion's unmount done
  * but not its unlink) last microseconds, so besides kills at random moments the child runs under
- * `strace`, which holds every `mount` (or every `unlink`) for a while (`inject=...:delay_enter`):
- * the test kills it while one of its threads is stopped there with a half-made entry on disk.
+ * `strace`, which holds every `mount` (or every `unlink`) of an entry (`-P`) for a while
+ * (`inject=...:delay_enter`): the test kills it once one of its threads is held in that call (its
+ * number in `/proc/.../syscall`, its path read from the child's memory) on an entry that is half
+ * made on disk, so the window is hit whatever the load.
  * Nothing of this is compiled into the package.
  */
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { createNetNS, deleteNetNS, getNSFromName, listNetNS } from '../dist';
@@ -22,11 +24,11 @@ checkNoThreadLeftBehind(test);
 const SYSTEM_RUN_DIR = '/run/netns';
 const FIXTURE = join(__dirname, 'fixtures', 'lifecycle-loop.js');
 /**
- * How long strace holds the child in each delayed syscall, in microseconds: long enough that the
- * test sees the stop and kills before the call goes on, even on a loaded machine (60 ms was not,
- * once in a matrix run); the child is killed at its first delayed call, so this costs no time.
+ * How long strace holds the child in each delayed syscall, in microseconds: far longer than the
+ * test can take to see the stop and kill, however loaded the machine; the child is killed at its
+ * first delayed call, so this costs no time.
  */
-const DELAY_US = 2_000_000;
+const DELAY_US = 30_000_000;
 
 interface Target {
   name: string;
@@ -41,6 +43,8 @@ interface Loop {
   /** Starts the loop. */
   go: () => void;
   exited: Promise<number | null>;
+  /** Kills strace, which would otherwise wait out its delay before it exits. */
+  killTracer: () => void;
 }
 
 /** Children not yet known to have exited; killed when the test ends. */
@@ -52,8 +56,10 @@ const running = new Set<import('node:child_process').ChildProcess>();
  */
 function startLoop(targets: Target[], delayed?: 'mount' | 'unlink'): Loop {
   const node = [process.execPath, FIXTURE, JSON.stringify(targets)];
+  // Only the calls on the entries themselves (-P): not the mounts of the run dir, for one.
+  const paths = targets.flatMap(({ name, runDir }) => ['-P', join(runDir, name)]);
   const child = delayed
-    ? spawn('strace', ['-f', '-qq', '-o', '/dev/null', '--seccomp-bpf', '-e', `trace=${delayed}`, '-e', `inject=${delayed}:delay_enter=${DELAY_US}`, ...node], {
+    ? spawn('strace', ['-f', '-qq', '-o', '/dev/null', '--seccomp-bpf', ...paths, '-e', `trace=${delayed}`, '-e', `inject=${delayed}:delay_enter=${DELAY_US}`, ...node], {
         stdio: ['pipe', 'pipe', 'ignore'],
       })
     : spawn(node[0], node.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -78,21 +84,63 @@ function startLoop(targets: Target[], delayed?: 'mount' | 'unlink'): Loop {
   });
   // A child started for a round that never came (an earlier round failed) is killed on teardown.
   pid.catch(() => undefined);
-  return { pid, exited, go: () => child.stdin?.write('go\n') };
+  return { pid, exited, go: () => child.stdin?.write('go\n'), killTracer: () => delayed && child.kill('SIGKILL') };
 }
 
-/** Whether a thread of process `pid` is stopped by its tracer (in a delayed syscall). */
-function traceStopped(pid: number): boolean {
+/** The numbers of the delayed system calls, and which argument is the path they act on. */
+const SYSCALLS: Record<string, Record<'mount' | 'unlink', [number, number]>> = {
+  x64: { mount: [165, 1], unlink: [87, 0] },
+};
+
+/** The NUL-terminated string at `address` in the memory of process `pid`. */
+function readString(pid: number, address: bigint): string {
+  const fd = openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const n = readSync(fd, buf, 0, buf.length, address);
+    const end = buf.indexOf(0);
+    return buf.subarray(0, end >= 0 && end < n ? end : n).toString();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The path a thread of process `pid` is held on by its tracer in the `delayed` system call: a
+ * thread stopped ('t') whose current system call (`/proc/.../syscall`) is that one. Other stops
+ * (a new thread reported to the tracer) do not count: they end at once, the delayed call does not.
+ */
+function heldIn(pid: number, delayed: 'mount' | 'unlink'): string | undefined {
+  const table = SYSCALLS[process.arch];
+  if (!table) throw new Error(`the kill test knows the system call numbers of x64 only, not ${process.arch}`);
+  const [nr, arg] = table[delayed];
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       // "tid (comm) S ...": the state follows the last ')'.
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 't') return true;
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 't') continue;
+      // "nr arg1 ... arg6 sp pc" while in a system call.
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/syscall`, 'utf8').trim().split(' ');
+      if (Number(fields[0]) !== nr) continue;
+      return readString(pid, BigInt(fields[1 + arg]));
     } catch {
-      // the thread ended
+      // the thread ended, or moved on meanwhile
     }
   }
-  return false;
+  return undefined;
+}
+
+/** Waits until process `pid` is gone or a zombie (its files and mounts released). */
+async function dead(pid: number): Promise<void> {
+  for (;;) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') return;
+    } catch {
+      return;
+    }
+    await sleep(1);
+  }
 }
 
 /** The targets whose file exists with no mount on it: made half, or deleted half. */
@@ -176,15 +224,23 @@ test.serial('a create/delete loop killed with SIGKILL at random moments and insi
     if (mode === 'random') {
       await sleep(Math.random() * 25);
     } else {
-      // Wait until a thread is held in the delayed syscall with an entry half made.
+      // Wait until a thread is held in the delayed syscall on an entry that is half made. (Held
+      // at its entry: at its exit the entry would be whole, or gone.) Held there, it cannot go
+      // on before the kill, however slow this process is.
       const deadline = Date.now() + 10_000;
-      while (!(traceStopped(pid) && halfMade(targets).length > 0)) {
+      const held = () => {
+        const path = heldIn(pid, mode);
+        return path !== undefined && halfMade(targets).some((x) => join(x.runDir, x.name) === path);
+      };
+      while (!held()) {
         if (Date.now() > deadline) throw new Error(`${when}: the child never stopped in a window`);
         await sleep(1);
       }
     }
     process.kill(pid, 'SIGKILL');
+    loop.killTracer();
     await loop.exited;
+    await dead(pid);
     if (mode !== 'random') {
       t.true(halfMade(targets).length > 0, `${when}: the kill left a half-made entry`);
       windowsHit += 1;

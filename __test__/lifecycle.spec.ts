@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -10,6 +10,7 @@ import {
   NetNSInvalidNameError,
   NetNSSystemError,
   NSPathNotExistError,
+  NSPathNotNSError,
   OutOfRangeError,
   createNetNS,
   deleteNetNS,
@@ -429,6 +430,40 @@ test('a stale entry (an empty file, no mount) is not listed, withStale lists it,
   t.is(readFileSync(join(runDir, 'data'), 'utf8'), 'not a namespace');
   for (const name of ['live', 'stale']) deleteNetNS(name, { runDir });
   t.deepEqual(listNetNS({ runDir, withStale: true }), ['data']);
+});
+
+test('deleteNetNS and createNetNS never follow a symlink nor remove what is not a namespace entry or an empty placeholder', (t) => {
+  const { base, runDir } = tempRunDir(t);
+  using victim = createNetNS('victim', { runDir });
+  // An unrelated tmpfs outside the run dir, and an empty file outside it.
+  const mnt = join(base, 'mnt');
+  mkdirSync(mnt);
+  execFileSync('mount', ['-t', 'tmpfs', 'netns-test', mnt]);
+  writeFileSync(join(mnt, 'keep'), 'x');
+  const outside = join(base, 'outside-empty');
+  writeFileSync(outside, '');
+  writeFileSync(join(runDir, 'advData'), 'data');
+  mkdirSync(join(runDir, 'advDir'));
+  symlinkSync(mnt, join(runDir, 'advLinkMnt'));
+  symlinkSync(join(runDir, 'victim'), join(runDir, 'advLinkNs'));
+  symlinkSync(outside, join(runDir, 'advLinkEmpty'));
+  symlinkSync('/nonexistent-netns-test', join(runDir, 'advLinkDangling'));
+  const entries = ['advData', 'advDir', 'advLinkMnt', 'advLinkNs', 'advLinkEmpty', 'advLinkDangling'];
+  const before = mountPointsUnder(base).sort();
+  for (const name of entries) {
+    t.throws(() => deleteNetNS(name, { runDir }), { instanceOf: NSPathNotNSError, code: 'ERR_NETNS_PATH_NOT_NS' }, name);
+    t.throws(() => createNetNS(name, { runDir }), { instanceOf: NetNSSystemError, code: 'EEXIST' }, name);
+  }
+  t.deepEqual(mountPointsUnder(base).sort(), before, 'no mount came or went');
+  t.is(readFileSync(join(runDir, 'advData'), 'utf8'), 'data');
+  t.is(readFileSync(join(mnt, 'keep'), 'utf8'), 'x');
+  t.true(existsSync(outside));
+  t.deepEqual(readdirSync(runDir).sort(), [...entries, 'victim'].sort());
+  using again = getNSFromName('victim', { runDir });
+  t.true(again.equals(victim));
+  t.deepEqual(listNetNS({ runDir }), ['victim']);
+  deleteNetNS('victim', { runDir });
+  t.deepEqual(listNetNS({ runDir }), []);
 });
 
 test('a creation that fails in a run dir it cannot write (/sys/kernel) undoes its bind mount of the run dir', (t) => {

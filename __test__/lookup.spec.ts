@@ -4,7 +4,8 @@
  */
 import * as dgram from 'node:dgram';
 import * as dns from 'node:dns';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import test from 'ava';
@@ -12,7 +13,7 @@ import test from 'ava';
 import { createNetNS, getNSFromName, type NetNS } from '../dist';
 import { native } from '../dist/lib/native';
 import { makeEtcNS, startZone } from './helpers/etcns';
-import { checkNoThreadLeftBehind, openFdCount, resolverThreadsEnded } from './helpers/kernel';
+import { checkNoThreadLeftBehind, makeNamedNS, openFdCount, resolverThreadsEnded } from './helpers/kernel';
 
 const mountNs = (tid: string | number) => readlinkSync(`/proc/self/task/${tid}/ns/mnt`);
 const netNs = (tid: string | number) => readlinkSync(`/proc/self/task/${tid}/ns/net`);
@@ -119,6 +120,23 @@ test.serial('a file replaced in /etc/netns/<name> is seen by the next lookup', a
   writeFileSync(`/etc/netns/${name}/hosts.new`, '10.44.2.2 moving\n');
   renameSync(`/etc/netns/${name}/hosts.new`, `/etc/netns/${name}/hosts`);
   t.is((await ns.promises.lookup('moving')).address, '10.44.2.2');
+});
+
+test.serial('the host\'s /etc/hosts replaced by a rename under a view: the next lookups still read the namespace\'s file', (t) => {
+  // In a child with a private mount namespace and a scratch /etc: the machine's files never change.
+  const { path } = makeNamedNS(t, 'etr');
+  const base = mkdtempSync('/tmp/netns-etc-rename-');
+  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  mkdirSync(join(base, 'etc'));
+  mkdirSync(join(base, 'ns'));
+  for (const file of ['nsswitch.conf', 'host.conf', 'gai.conf']) {
+    if (existsSync(`/etc/${file}`)) copyFileSync(`/etc/${file}`, join(base, 'etc', file));
+  }
+  writeFileSync(join(base, 'etc', 'hosts'), '127.0.0.1 localhost\n');
+  writeFileSync(join(base, 'ns', 'hosts'), '10.1.1.1 adv-name\n');
+  const fixture = join(__dirname, 'fixtures', 'etc-rename.js');
+  const out = execFileSync('unshare', ['--mount', '--propagation', 'private', process.execPath, fixture, base, path], { encoding: 'utf8', timeout: 60_000 });
+  t.deepEqual(JSON.parse(out), ['10.1.1.1', '10.1.1.1', '10.1.1.1', '10.1.1.1', '10.2.2.2']);
 });
 
 test.serial('bad arguments get Node\'s codes, a closed handle ERR_NETNS_CLOSED, before anything runs', (t) => {

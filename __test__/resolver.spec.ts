@@ -2,11 +2,13 @@
  * ns.resolver(): a dns.promises.Resolver whose queries leave from inside the namespace, to the
  * servers of the namespace's resolv.conf, with Node's result shapes and error codes.
  */
+import { execFileSync } from 'node:child_process';
 import * as dns from 'node:dns';
+import { join } from 'node:path';
 import test from 'ava';
 
 import { getNSFromName } from '../dist';
-import { checkNoThreadLeftBehind } from './helpers/kernel';
+import { checkNoThreadLeftBehind, makeNamedNS } from './helpers/kernel';
 import { makeEtcNS, startZone } from './helpers/etcns';
 
 test('resolve4/6, resolveSrv, resolveTxt, reverse against a DNS server inside the namespace', async (t) => {
@@ -41,3 +43,15 @@ test('resolve4/6, resolveSrv, resolveTxt, reverse against a DNS server inside th
 });
 
 checkNoThreadLeftBehind(test);
+
+for (const variant of ['plain', 'awaited']) {
+  test(`close() right after setServers() with a query in flight leaves no promise to reject unhandled (${variant})`, (t) => {
+    const { path } = makeNamedNS(t, 'rsc');
+    // The fixture exits 1 (and execFileSync throws) on an unhandled rejection.
+    for (let i = 0; i < 5; i += 1) {
+      const out = execFileSync(process.execPath, [join(__dirname, 'fixtures', 'resolver-close.js'), path, variant], { encoding: 'utf8', timeout: 60_000 });
+      const result = JSON.parse(out.trim()) as { first?: string };
+      t.is(typeof result.first, 'string');
+    }
+  });
+}

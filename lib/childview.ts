@@ -6,77 +6,170 @@
  * the namespace by the calling thread, so the new sysfs shows the namespace's links. Only the
  * child's mount namespace changes; nothing of the parent's.
  */
-import { resolve as resolvePath } from 'node:path';
+import { statSync } from 'node:fs';
+import { delimiter, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { NetNSViewUnavailableError } from './errors';
 import { validateBoolean } from './validate';
 
-/** The script `sh` runs before exec'ing the command: `$0` is the etc dir (or empty). */
+/**
+ * The script the shell runs before exec'ing the command: `$0` is the etc dir (or empty), `$1`
+ * the command's `argv0` (or empty: the program's name), the rest the command.
+ */
 const SETUP = [
+  'a0=$1; shift',
   'if [ -n "$0" ] && [ -d "$0" ]; then',
   '  for f in "$0"/* "$0"/.[!.]*; do [ -e "$f" ] && mount --bind "$f" "/etc/${f##*/}" 2>/dev/null; done',
   'fi',
   'umount -l /sys 2>/dev/null; mount -t sysfs sysfs /sys 2>/dev/null',
+  'if [ -n "$a0" ]; then exec -a "$a0" "$@"; fi',
   'exec "$@"',
 ].join('\n');
 
-/** The program and leading arguments that wrap a command into the view of `etcDir`. */
-function wrapper(etcDir: string | undefined): [string, string[]] {
-  return ['unshare', ['--mount', '--propagation', 'slave', '--', 'sh', '-c', SETUP, etcDir ?? '']];
+/** Where `execvp` looks for a program when the child's environment has no `PATH` (glibc's default). */
+const DEFAULT_PATH = '/bin:/usr/bin';
+
+/** The absolute path of `program` in the directories of `path`, as `execvp` would find it. */
+function findProgram(program: string, path: string): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    const file = join(dir || '.', program);
+    try {
+      const st = statSync(file);
+      if (st.isFile() && (st.mode & 0o111) !== 0) return resolvePath(file);
+    } catch {
+      // Not there; the next directory.
+    }
+  }
+  return undefined;
+}
+
+/** The child's `PATH`: from `options.env` when given (else the process's). */
+function childPath(options: Record<string, unknown>): string {
+  const env = (options.env ?? process.env) as Record<string, string | undefined>;
+  return env.PATH ?? DEFAULT_PATH;
+}
+
+/**
+ * The program and arguments that run `command` (program first) in the view of `etcDir`:
+ * util-linux `unshare` (a private mount namespace, `/` a slave), then a shell that binds the
+ * files, mounts a new sysfs and execs the command, with `argv0` as its `argv[0]` if given (that
+ * needs bash's `exec -a`). Throws `NetNSViewUnavailableError` when one of them is missing.
+ */
+function wrap(etcDir: string | undefined, command: string[], argv0: string | undefined, path: string): [string, string[]] {
+  const unshare = findProgram('unshare', path);
+  if (unshare === undefined) {
+    throw new NetNSViewUnavailableError(
+      'unshare',
+      `netnsView needs the unshare program of util-linux, which is not on the child's PATH (${path}): install util-linux`,
+    );
+  }
+  let shell = '/bin/sh';
+  if (argv0 !== undefined) {
+    const bash = findProgram('bash', path);
+    if (bash === undefined) {
+      throw new NetNSViewUnavailableError('bash', `netnsView with options.argv0 needs bash (its exec -a), which is not on the child's PATH (${path})`);
+    }
+    shell = bash;
+  }
+  return [unshare, ['--mount', '--propagation', 'slave', '--', shell, '-c', SETUP, etcDir ?? '', argv0 ?? '', ...command]];
 }
 
 function quote(s: string): string {
   return `'${s.replace(/'/g, "'\\''")}'`;
 }
 
-/** The options object of a `child_process` call, by method name and arguments. */
-function optionsIndex(name: string, args: unknown[]): number {
-  if (name === 'exec' || name === 'execSync') return 1;
-  return Array.isArray(args[1]) || (args[1] == null && args.length > 2) ? 2 : 1;
+/** A `child_process` call taken apart as Node takes it apart. */
+interface ChildCall {
+  /** The program (or, for `exec`, the command line; for `fork`, the module). */
+  file: string;
+  /** The arguments (none for `exec`). */
+  args: unknown[];
+  /** The options object, if the call has one. */
+  options: Record<string, unknown> | undefined;
+  /** What follows the options (the callback of `exec` and `execFile`). */
+  rest: unknown[];
+}
+
+/**
+ * Takes the arguments of `child_process[name]` apart as Node does: `args` may be an array,
+ * `undefined` or `null` (then the options come next), or left out (the options come second).
+ */
+function parseCall(name: string, all: unknown[]): ChildCall {
+  const [file, second, ...more] = all;
+  const asOptions = (v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  if (name === 'exec' || name === 'execSync') return { file: String(file), args: [], options: asOptions(second), rest: asOptions(second) ? more : [second, ...more] };
+  if (Array.isArray(second) || second === undefined || second === null) {
+    const options = asOptions(more[0]);
+    return { file: String(file), args: Array.isArray(second) ? second : [], options, rest: options ? more.slice(1) : more };
+  }
+  const options = asOptions(second);
+  return { file: String(file), args: [], options, rest: options ? more : [second, ...more] };
 }
 
 /**
  * Rewrites the arguments of `child_process[name]` so that `program` runs with `lead`, then the
- * command: for `exec` a shell line, for `fork` the options' `execPath` and `execArgv`, for the
- * others the file and its arguments. Nothing else changes.
+ * command, in every form Node accepts: for `exec` the shell line (in `options.shell` or
+ * `/bin/sh`, run by `program`), for `fork` the options' `execPath` and `execArgv`, for the others
+ * the file and its arguments, or, with `options.shell`, that shell running the joined line as Node
+ * would run it. So a shell never runs outside `program`'s reach. Nothing else changes.
  * @internal
  */
-export function wrapCall(name: string, args: unknown[], program: string, lead: string[]): unknown[] {
-  const out = [...args];
+export function wrapCall(name: string, all: unknown[], program: string, lead: string[]): unknown[] {
+  const call = parseCall(name, all);
+  const options = call.options ?? {};
   if (name === 'exec' || name === 'execSync') {
-    out[0] = [program, ...lead, '/bin/sh', '-c', String(args[0])].map(quote).join(' ');
-  } else if (name === 'fork') {
-    const at = optionsIndex(name, args);
-    const options = (args[at] ?? {}) as Record<string, unknown>;
-    const execArgv = (options.execArgv as string[] | undefined) ?? process.execArgv;
-    out[at] = { ...options, execPath: program, execArgv: [...lead, (options.execPath as string | undefined) ?? process.execPath, ...execArgv] };
-  } else {
-    const given = Array.isArray(args[1]) ? (args[1] as string[]) : [];
-    const replace = Array.isArray(args[1]) || (args.length > 1 && args[1] == null) ? 1 : 0;
-    out.splice(1, replace, [...lead, String(args[0]), ...given]);
-    out[0] = program;
+    const inner = typeof options.shell === 'string' ? options.shell : '/bin/sh';
+    return [[program, ...lead, inner, '-c', call.file].map(quote).join(' '), call.options, ...call.rest];
   }
-  return out;
+  if (name === 'fork') {
+    const execArgv = (options.execArgv as string[] | undefined) ?? process.execArgv;
+    const node = (options.execPath as string | undefined) ?? process.execPath;
+    return [call.file, call.args, { ...options, execPath: program, execArgv: [...lead, node, ...execArgv] }, ...call.rest];
+  }
+  const { shell, ...rest } = options;
+  const args = call.args.map(String);
+  const command = shell ? [typeof shell === 'string' ? shell : '/bin/sh', '-c', [call.file, ...args].join(' ')] : [call.file, ...args];
+  return [program, [...lead, ...command], call.options === undefined ? undefined : rest, ...call.rest];
 }
 
 /**
  * Rewrites the arguments of `child_process[name]` so that the child runs in the view of `ns`,
- * when its options ask for `netnsView: true`; the option itself is removed. Other calls are
- * returned unchanged.
+ * when its options ask for `netnsView: true`; the option itself is removed. Every form Node
+ * accepts keeps its meaning: `args` left out, `undefined` or `null`; `shell` (`true` or a
+ * path), run inside the view as Node would run it; `argv0`. Other calls are returned unchanged.
  * @internal
  */
-export function withChildView(ns: { readonly etcDir: string | undefined }, name: string, args: unknown[]): unknown[] {
-  const at = optionsIndex(name, args);
-  const options = args[at];
-  if (options === null || typeof options !== 'object' || !('netnsView' in options)) return args;
-  const { netnsView, ...rest } = options as { netnsView?: unknown } & Record<string, unknown>;
-  if (netnsView === undefined) return args;
+export function withChildView(ns: { readonly etcDir: string | undefined }, name: string, all: unknown[]): unknown[] {
+  const call = parseCall(name, all);
+  if (call.options === undefined || !('netnsView' in call.options)) return all;
+  const { netnsView, shell, argv0, ...rest } = call.options;
+  if (netnsView === undefined) return all;
   validateBoolean(netnsView, 'options.netnsView');
-  const out = [...args];
-  out[at] = rest;
-  if (!netnsView) return out;
-  const [program, lead] = wrapper(ns.etcDir);
-  return wrapCall(name, out, program, lead);
+  if (!netnsView) {
+    const { netnsView: _, ...given } = call.options;
+    return all.map((v) => (v === call.options ? given : v));
+  }
+  const path = childPath(rest);
+  const a0 = typeof argv0 === 'string' ? argv0 : undefined;
+  if (name === 'exec' || name === 'execSync') {
+    // Node runs the command with `shell` (a path) or /bin/sh; that shell runs inside the view.
+    const inner = typeof shell === 'string' ? shell : '/bin/sh';
+    const [program, args] = wrap(ns.etcDir, [inner, '-c', call.file], a0, path);
+    return [[program, ...args].map(quote).join(' '), rest, ...call.rest];
+  }
+  if (name === 'fork') {
+    const execArgv = (rest.execArgv as string[] | undefined) ?? process.execArgv;
+    const node = (rest.execPath as string | undefined) ?? process.execPath;
+    const [program, args] = wrap(ns.etcDir, [node, ...execArgv], a0, path);
+    return [call.file, call.args, { ...rest, execPath: program, execArgv: args }, ...call.rest];
+  }
+  const args = call.args.map(String);
+  // shell: Node would join the command and its arguments with spaces for `/bin/sh -c` (or the
+  // shell given); the same shell gets the same line, inside the view.
+  const command = shell ? [typeof shell === 'string' ? shell : '/bin/sh', '-c', [call.file, ...args].join(' ')] : [call.file, ...args];
+  const [program, wrapped] = wrap(ns.etcDir, command, a0, path);
+  return [program, wrapped, rest, ...call.rest];
 }
 
 /** The file of the native binding loader, for the first line of a worker with the view. */

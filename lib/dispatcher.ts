@@ -35,8 +35,100 @@ function loadUndici(): typeof Undici {
 /** undici's default connect timeout, in milliseconds. */
 const DEFAULT_CONNECT_TIMEOUT = 10_000;
 
+/** The key of an origin, as both a request's `origin` and a connector's options give it. */
+function originKey(protocol: string, hostname: string, port: string | number | undefined): string {
+  return `${protocol}//${hostname}:${port || (protocol === 'https:' ? 443 : 80)}`;
+}
+
+/**
+ * The connects in flight of one dispatcher, by origin, and the requests that wait for a
+ * connection there. undici gives a connect no signal, and a request aborted while it waits stays
+ * queued until a connection is made: so a connect whose every waiting request was aborted is
+ * ended here, and so are all of them when the dispatcher is destroyed.
+ */
+class Inflight {
+  readonly #connects = new Map<string, Set<(err: Error) => void>>();
+  readonly #waiting = new Map<string, number>();
+
+  /** Registers a connect to `key`; `fail` ends it. Returns its unregistration. */
+  connect(key: string, fail: (err: Error) => void): () => void {
+    let set = this.#connects.get(key);
+    if (!set) this.#connects.set(key, (set = new Set()));
+    set.add(fail);
+    return () => {
+      set.delete(fail);
+      if (set.size === 0 && this.#connects.get(key) === set) this.#connects.delete(key);
+    };
+  }
+
+  /** A request to `key` now waits for a connection; the returned function says it no longer does (`aborted`: by its caller). */
+  wait(key: string): (aborted: Error | undefined) => void {
+    this.#waiting.set(key, (this.#waiting.get(key) ?? 0) + 1);
+    let waiting = true;
+    return (aborted) => {
+      if (!waiting) return;
+      waiting = false;
+      const left = (this.#waiting.get(key) ?? 1) - 1;
+      if (left > 0) this.#waiting.set(key, left);
+      else this.#waiting.delete(key);
+      if (aborted && left === 0) this.fail(aborted, key);
+    };
+  }
+
+  /** Ends the connects in flight (to `key` only, if given). */
+  fail(err: Error, key?: string): void {
+    for (const [k, set] of this.#connects) if (key === undefined || k === key) for (const fail of [...set]) fail(err);
+  }
+
+  /** Ends the connects that no request waits for. */
+  failUnwanted(err: Error): void {
+    for (const key of this.#connects.keys()) if (!this.#waiting.has(key)) this.fail(err, key);
+  }
+}
+
+/** An AbortError, as a request aborted by its caller gets. */
+function abortError(): Error {
+  return Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR' });
+}
+
+/**
+ * Dispatches through `agent` while telling `inflight` which requests wait for a connection. A
+ * handler with `onConnect` (fetch's, undici.request's) is given an abort function at once, which
+ * it calls when its caller aborts before a connection exists; undici's own `onConnect` follows.
+ */
+function trackRequests(agent: Undici.Agent, inflight: Inflight): void {
+  const dispatch = agent.dispatch.bind(agent);
+  agent.dispatch = (opts, handler) => {
+    const origin = new URL(String(opts.origin));
+    const done = inflight.wait(originKey(origin.protocol, origin.hostname, origin.port));
+    const h = handler as Record<string, unknown> & Undici.Dispatcher.DispatchHandlers;
+    if (typeof h.onConnect === 'function') h.onConnect((err?: Error) => done(err ?? abortError()));
+    const wrapped = new Proxy(h, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== 'function' || !['onConnect', 'onError', 'onComplete', 'onUpgrade', 'onRequestStart', 'onResponseError'].includes(prop as string)) return value;
+        return (...args: unknown[]) => {
+          done(undefined);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    return dispatch(opts, wrapped);
+  };
+  const destroy = agent.destroy.bind(agent) as (...args: unknown[]) => unknown;
+  agent.destroy = ((...args: unknown[]) => {
+    inflight.fail(new (loadUndici().errors.ClientDestroyedError)());
+    return destroy(...args);
+  }) as typeof agent.destroy;
+  const close = agent.close.bind(agent) as (...args: unknown[]) => unknown;
+  agent.close = ((...args: unknown[]) => {
+    inflight.failUnwanted(new (loadUndici().errors.ClientClosedError)());
+    return close(...args);
+  }) as typeof agent.close;
+}
+
 /** The connect function undici's clients call for each new connection. */
-function namespaceConnector(where: Where, options: DispatcherOptions): Undici.buildConnector.connector {
+function namespaceConnector(where: Where, options: DispatcherOptions, inflight: Inflight): Undici.buildConnector.connector {
   const u = loadUndici();
   const connectOptions = (options.connect ?? {}) as Record<string, unknown>;
   const timeout = (connectOptions.timeout as number | null | undefined) ?? options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
@@ -60,6 +152,7 @@ function namespaceConnector(where: Where, options: DispatcherOptions): Undici.bu
         return;
       }
       done = true;
+      forget();
       if (timer) clearTimeout(timer);
       if (err) {
         controller.abort(err); // Destroys a socket still connecting; no further attempt starts.
@@ -71,6 +164,7 @@ function namespaceConnector(where: Where, options: DispatcherOptions): Undici.bu
       }
     };
     const timer = timeout ? setTimeout(() => finish(new u.errors.ConnectTimeoutError()), timeout) : undefined;
+    const forget = inflight.connect(originKey(opts.protocol, opts.hostname, opts.port), (err) => finish(err));
     const secure = opts.protocol === 'https:';
     const target: Record<string, unknown> = options.socketPath
       ? { path: options.socketPath }
@@ -121,7 +215,10 @@ export function dispatcherIn(where: Where, options?: unknown): Undici.Agent {
   void where?.fd; // The gate: a closed handle throws before anything is made.
   const { mark: _mark, device: _device, connect: _connect, ...agentOptions } = o;
   const u = loadUndici();
-  return new u.Agent({ ...agentOptions, connect: namespaceConnector(where, o) });
+  const inflight = new Inflight();
+  const agent = new u.Agent({ ...agentOptions, connect: namespaceConnector(where, o, inflight) });
+  trackRequests(agent, inflight);
+  return agent;
 }
 
 /** An undici `Agent` for the calling thread's namespace, with `mark` and `device` on every connection. */

@@ -131,6 +131,20 @@ export class NetNSUnsupportedPlatformError extends NetNSError {
   }
 }
 
+/**
+ * `netnsView: true` cannot be given to a child here (`ERR_NETNS_VIEW_UNAVAILABLE`): a program it
+ * needs is missing, util-linux's `unshare` (not on the child's `PATH`) or, for `argv0`, `bash`.
+ * Nothing was started.
+ */
+export class NetNSViewUnavailableError extends NetNSError {
+  /** The program that is missing: `'unshare'` or `'bash'`. */
+  readonly missing: string;
+  constructor(missing: string, message: string) {
+    super('ERR_NETNS_VIEW_UNAVAILABLE', message);
+    this.missing = missing;
+  }
+}
+
 /** A callback given to `do()` returned a promise (`ERR_NETNS_ASYNC_CALLBACK`). */
 export class NetNSAsyncCallbackError extends TypeError {
   /** Always `ERR_NETNS_ASYNC_CALLBACK`. */

@@ -8,7 +8,8 @@ import * as tls from 'node:tls';
 
 import { InvalidArgTypeError, InvalidArgValueError } from './errors';
 import { validateSteering, type SocketSteering, type Where } from './sockets/common';
-import { connectIn } from './sockets/connect';
+import { connectIn, needsFallback } from './sockets/connect';
+import { PendingConnection } from './sockets/pending';
 import { pickConnectOptions } from './sockets/pick';
 import { validateFunction, validateObject } from './validate';
 
@@ -60,7 +61,9 @@ export function http2ConnectIn(
   const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
   const { mark: _mark, device: _device, ...sessionOptions } = o;
   const createConnection = (): net.Socket => {
-    const socket = connectIn(where, { ...pickConnectOptions(o, TCP_KEYS), host, port }, undefined, false);
+    const picked = { ...pickConnectOptions(o, TCP_KEYS), host, port };
+    // A hostname: every address in turn, each on a socket made inside (see tls.ts).
+    const socket = needsFallback(picked) ? (new PendingConnection(where, picked) as unknown as net.Socket) : connectIn(where, picked, undefined, false);
     if (!secure) return socket;
     try {
       return tls.connect({

@@ -111,10 +111,27 @@ function parseOptions(options: unknown): Omit<Query, 'hostname'> {
   return q;
 }
 
+/** Whether this Node's `dns.lookup` refuses a hostname with a NUL byte (Node 24) or reads it up to the NUL (Node 20, 22). */
+const REFUSES_NUL = (() => {
+  try {
+    // An invalid family stops the call before any lookup; which check fails first tells.
+    dns.lookup('\0', { family: 5 as 4 }, () => {});
+  } catch (e) {
+    return /hostname/.test((e as Error).message);
+  }
+  return false;
+})();
+
 function validateHostname(hostname: unknown): string {
   if (hostname && typeof hostname !== 'string') throw new InvalidArgTypeError('hostname', 'of type string', hostname);
+  if (REFUSES_NUL && typeof hostname === 'string' && hostname.includes('\0')) {
+    throw new InvalidArgValueError('hostname', hostname, 'must be a string without null bytes');
+  }
   return (hostname || '') as string;
 }
+
+/** The longest name libuv passes to getaddrinfo (its buffer is 256 bytes with the NUL); longer is `EINVAL`. */
+const MAX_NAME = 255;
 
 let warnedEmptyHostname = false;
 
@@ -171,13 +188,17 @@ function settle(answer: LookupAnswer, q: Query): LookupAddress[] {
 function resolve(place: LookupPlace, q: Query): Promise<LookupAddress[]> {
   const literal = net.isIP(q.hostname);
   if (literal) return Promise.resolve([{ address: q.hostname, family: literal }]);
+  // Node hands getaddrinfo a C string: it ends at the first NUL.
+  const name = q.hostname.split('\0', 1)[0];
   // eslint-disable-next-line no-control-regex
-  const ascii = /^[\x00-\x7f]*$/.test(q.hostname) ? q.hostname : domainToASCII(q.hostname) || q.hostname;
+  const ascii = /^[\x00-\x7f]*$/.test(name) ? name : domainToASCII(name) || name;
+  if (Buffer.byteLength(ascii) > MAX_NAME) return Promise.reject(lookupError('EINVAL', q.hostname));
   let pending: Promise<LookupAnswer>;
   try {
     pending = callNative(() => native.lookupInNs(place.fd, place.etcDir, ascii, q.family, q.hints));
   } catch (e) {
-    return Promise.reject(e);
+    // No resolver thread could take it (e.g. EMFILE): the error dns.lookup gives for the same.
+    return Promise.reject(e instanceof NetNSSystemError ? lookupError(e.code, q.hostname) : e);
   }
   return pending.then((answer) => settle(answer, q));
 }

@@ -19,7 +19,9 @@ const { parentPort, workerData } = require('node:worker_threads');
 const resolver = new (require('node:dns').promises.Resolver)();
 if (workerData.servers.length > 0) resolver.setServers(workerData.servers);
 parentPort.on('message', ({ id, method, args }) => {
+  // Fire and forget: nothing waits for them, so nothing is left to reject.
   if (method === 'cancel') return resolver.cancel();
+  if (method === 'setServers') return resolver.setServers(args[0]);
   Promise.resolve()
     .then(() => resolver[method](...args))
     .then(
@@ -148,7 +150,8 @@ export class NetNSResolver {
     new dns.Resolver().setServers(servers);
     this.#servers = [...servers];
     void this.#ns.fd;
-    if (this.#worker) void this.#call('setServers', [this.#servers]);
+    // A message no promise waits on: a reply that never comes (the worker ended) rejects nothing.
+    this.#worker?.postMessage({ id: -1, method: 'setServers', args: [this.#servers] });
   }
 
   /** Cancels the queries in flight: they reject with `ECANCELLED`. */
@@ -160,7 +163,7 @@ export class NetNSResolver {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    void this.#worker?.terminate();
+    this.#worker?.terminate().catch(() => {});
     this.#worker = undefined;
   }
 }

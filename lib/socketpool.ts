@@ -18,9 +18,10 @@ export const MAX_SOCKET_POOL_SIZE = 64;
 function fromEnv(): number {
   const raw = process.env.NETNS_SOCKET_POOL;
   if (raw === undefined || raw === '') return DEFAULT_SOCKET_POOL_SIZE;
-  const n = Number(raw);
-  if (Number.isInteger(n) && n >= 0 && n <= MAX_SOCKET_POOL_SIZE) return n;
-  process.emitWarning(`NETNS_SOCKET_POOL must be an integer from 0 to ${MAX_SOCKET_POOL_SIZE}, got '${raw}'; using ${DEFAULT_SOCKET_POOL_SIZE}.`, {
+  // Decimal digits only: Number() would also take '1e1', '0x10', '0b11', ' 8' and '-0'.
+  const n = /^[0-9]{1,2}$/.test(raw) ? Number(raw) : NaN;
+  if (n <= MAX_SOCKET_POOL_SIZE) return n;
+  process.emitWarning(`NETNS_SOCKET_POOL must be a decimal integer from 0 to ${MAX_SOCKET_POOL_SIZE}, got '${raw}'; using ${DEFAULT_SOCKET_POOL_SIZE}.`, {
     code: 'NETNS_SOCKET_POOL_ENV',
   });
   return DEFAULT_SOCKET_POOL_SIZE;

@@ -10,7 +10,8 @@ import * as tls from 'node:tls';
 
 import { InvalidArgTypeError, InvalidArgValueError } from './errors';
 import type { SocketSteering, Where } from './sockets/common';
-import { connectIn } from './sockets/connect';
+import { connectIn, needsFallback } from './sockets/connect';
+import { PendingConnection } from './sockets/pending';
 import { pickConnectOptions } from './sockets/pick';
 import { validateFunction, validateObject } from './validate';
 
@@ -31,9 +32,9 @@ const TCP_KEYS = [
  * The `tls.connect` options for a socket made here: SNI defaults to the host when it is a name,
  * as Node's https agent does.
  */
-function tlsOptions(o: Record<string, unknown>, socket: net.Socket): tls.ConnectionOptions {
+function tlsOptions(o: Record<string, unknown>, socket: net.Socket | PendingConnection): tls.ConnectionOptions {
   const { mark: _mark, device: _device, signal: _signal, path: _path, ...rest } = o;
-  const options: tls.ConnectionOptions = { ...rest, socket };
+  const options: tls.ConnectionOptions = { ...rest, socket: socket as net.Socket };
   const host = o.host;
   if (options.servername === undefined && typeof host === 'string' && net.isIP(host) === 0) options.servername = host;
   return options;
@@ -53,7 +54,10 @@ export function tlsConnectIn(where: Where, options: unknown, secureConnectListen
   if (secureConnectListener !== undefined) validateFunction(secureConnectListener, 'callback');
   const signal = o.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgTypeError('options.signal', 'an instance of AbortSignal', signal);
-  const socket = connectIn(where, pickConnectOptions(o, TCP_KEYS), undefined, false);
+  const picked = pickConnectOptions(o, TCP_KEYS);
+  // A hostname: every address in turn, each on a socket made inside (as tls.connect's
+  // autoSelectFamily would, but never from the calling thread's namespace).
+  const socket = needsFallback(picked) ? new PendingConnection(where, picked) : connectIn(where, picked, undefined, false);
   let secure: tls.TLSSocket;
   try {
     secure = tls.connect(tlsOptions(o, socket), secureConnectListener);

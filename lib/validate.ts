@@ -89,11 +89,11 @@ export function validateBoolean(value: unknown, name: string): asserts value is 
 }
 
 /**
- * A port: an integer in [0, 65535], or a string of decimal digits naming one (as Node accepts).
- * Returns it as a number.
+ * A port: an integer in [0, 65535], or a string naming one as Node's `validatePort` reads it
+ * (`+value`: `'8080'`, `' 8080'`, `'0x1f90'`; not empty or blank). Returns it as a number.
  */
 export function validatePort(value: unknown, name: string): number {
-  if (typeof value === 'string' && /^[0-9]{1,5}$/.test(value)) value = Number(value);
+  if (typeof value === 'string' && value.trim() !== '' && Number.isInteger(+value) && +value >= 0 && +value <= 65535) value = +value;
   if (typeof value !== 'number') throw new InvalidArgTypeError(name, 'of type number', value);
   validateInteger(value, name, 0, 65535);
   return value;

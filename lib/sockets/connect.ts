@@ -141,6 +141,17 @@ export function planConnect(options: unknown, strict: boolean): ConnectPlan {
 }
 
 /**
+ * Whether a connect to `options` needs the fallback over the addresses of a hostname: a TCP
+ * connect to a host that is not an IP address. (Checks nothing: `connectIn` does.)
+ * @internal
+ */
+export function needsFallback(options: Record<string, unknown>): boolean {
+  if (options.path !== undefined) return false;
+  const host = options.host ?? 'localhost';
+  return typeof host === 'string' && net.isIP(host) === 0;
+}
+
+/**
  * Connects a TCP or unix socket from inside `where` (`null`: the calling thread's namespace).
  * `strict` refuses unknown options; the http agents pass request options, which hold many more.
  * @internal

@@ -44,7 +44,8 @@ export function normalizeArgs(args: unknown[]): ConnectArgs {
   const rest = listener ? args.slice(0, -1) : args;
   const [first, second] = rest;
   if (first !== null && typeof first === 'object') return [first as ConnectOptions, listener];
-  if (typeof first === 'string' && !/^\d+$/.test(first)) return [{ path: first }, listener];
+  // As net's isPipeName: a string that is not a number >= 0 ('8080', ' 8080', '0x1f90') is a path.
+  if (typeof first === 'string' && !(Number(first) >= 0)) return [{ path: first }, listener];
   return [{ port: first as number, ...(typeof second === 'string' ? { host: second } : {}) }, listener];
 }
 

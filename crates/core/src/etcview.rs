@@ -52,6 +52,10 @@ pub struct EtcView {
     seen: Fingerprint,
     /// The directory's (dev, inode, ctime) when it was last found settled, if it was.
     stamp: Option<(u64, u64, i64, i64)>,
+    /// What `/etc/<name>` was in the view when it was made, for every entry of the directory:
+    /// (dev, inode), or `None` where it did not exist. A file the host replaces (a rename over
+    /// its `/etc/hosts`) detaches the view's mount on it and changes this.
+    shown: Vec<(PathBuf, Option<(u64, u64)>)>,
     /// The mount namespace the thread started in, to start over from when the view is refreshed.
     origin: Option<OwnedFd>,
 }
@@ -61,29 +65,34 @@ impl EtcView {
     /// namesakes. A `dir` that does not exist (or is empty) changes nothing, as with `ip netns
     /// exec`; a file of `dir` with no namesake in `/etc` is skipped, as `ip` skips it.
     pub fn enter(dir: &Path) -> Result<EtcView> {
-        let mut view = EtcView { dir: dir.to_path_buf(), seen: Vec::new(), stamp: None, origin: None };
+        let mut view = EtcView { dir: dir.to_path_buf(), seen: Vec::new(), stamp: None, shown: Vec::new(), origin: None };
         view.refresh()?;
         Ok(view)
     }
 
-    /// Makes the view again if the directory changed since it was made; a no-op otherwise.
+    /// Makes the view again if the directory changed since it was made, or if a file of `/etc`
+    /// it covered was replaced under it (the kernel detaches a mount whose file is renamed over
+    /// or removed, and `/etc/<name>` then shows the host's file); a no-op otherwise. Returns
+    /// whether the view was made again.
     ///
-    /// One `stat` of the directory answers most calls: an entry added, removed or replaced
-    /// changes its `ctime`. Only a directory changed in the last [`SETTLE`] (file times are
-    /// coarse) or since the last look gets the full [`fingerprint`].
-    pub fn refresh(&mut self) -> Result<()> {
+    /// One `stat` of the directory and one of each covered file answer most calls: an entry
+    /// added, removed or replaced changes the directory's `ctime`. Only a directory changed in
+    /// the last [`SETTLE`] (file times are coarse) or since the last look gets the full
+    /// [`fingerprint`].
+    pub fn refresh(&mut self) -> Result<bool> {
+        let intact = self.intact();
         let stamp = dir_stamp(&self.dir);
-        if stamp.is_some() && stamp == self.stamp {
-            return Ok(());
+        if intact && stamp.is_some() && stamp == self.stamp {
+            return Ok(false);
         }
         self.stamp = stamp;
         let now = fingerprint(&self.dir);
-        if now == self.seen && (self.origin.is_some() || now.is_empty()) {
-            return Ok(());
+        if intact && now == self.seen && (self.origin.is_some() || now.is_empty()) {
+            return Ok(false);
         }
         if self.origin.is_none() {
             if now.is_empty() {
-                return Ok(());
+                return Ok(false);
             }
             self.origin = Some(open_mount_ns()?);
             unshare(CloneFlags::CLONE_FS).map_err(|e| Error::sys(e, "unshare", Subject::None))?;
@@ -94,8 +103,22 @@ impl EtcView {
         }
         private_mounts(CloneFlags::CLONE_NEWNS)?;
         bind_over_etc(&self.dir, &now);
+        self.shown = now
+            .iter()
+            .map(|(name, _, _)| {
+                let path = Path::new("/etc").join(name);
+                let id = identity(&path);
+                (path, id)
+            })
+            .collect();
         self.seen = now;
-        Ok(())
+        Ok(true)
+    }
+
+    /// Whether every file of `/etc` the view covered is still the one it showed when it was
+    /// made: `false` once the host replaced one (the view then reads the host's file).
+    pub fn intact(&self) -> bool {
+        self.shown.iter().all(|(path, id)| identity(path) == *id)
     }
 
     /// The directory whose files the view shows.
@@ -150,6 +173,11 @@ fn dir_stamp(dir: &Path) -> Option<(u64, u64, i64, i64)> {
     settled.then(|| (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec()))
 }
 
+/// (dev, inode) of the file at `path`, following symlinks as `open` does; `None` if there is none.
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
 fn open_mount_ns() -> Result<OwnedFd> {
     let path = "/proc/thread-self/ns/mnt";
     open(path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).map_err(|e| Error::sys(e, "open", Subject::Path(path.into())))
@@ -182,6 +210,65 @@ mod tests {
         assert_eq!(std::fs::read_to_string("/etc/hosts").unwrap(), before);
         assert_eq!(mount_ns(), host_mnt);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A file of the view's "host" replaced by a rename, then one of its directory's: each time
+    /// the view notices and shows the directory's file again. The "host" is a thread with a
+    /// scratch directory bound over `/etc` in a mount namespace of its own, so the machine's
+    /// `/etc` never changes.
+    #[test]
+    fn files_replaced_under_the_view_are_noticed() {
+        use std::sync::mpsc;
+        let base = PathBuf::from(format!("/tmp/netns-core-etcview-rename-{}", std::process::id()));
+        let (host_etc, dir) = (base.join("etc"), base.join("ns"));
+        std::fs::create_dir_all(&host_etc).unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, host, ns) in [("hosts", "10.3.3.3 adv-name\n", "10.1.1.1 adv-name\n"), ("resolv.conf", "nameserver 10.3.3.3\n", "nameserver 10.1.1.1\n")] {
+            std::fs::write(host_etc.join(name), host).unwrap();
+            std::fs::write(dir.join(name), ns).unwrap();
+        }
+        let replace = |path: &Path, text: &str| {
+            let new = path.with_extension("new");
+            std::fs::write(&new, text).unwrap();
+            std::fs::rename(&new, path).unwrap();
+        };
+        let read = || ["hosts", "resolv.conf"].map(|f| std::fs::read_to_string(Path::new("/etc").join(f)).unwrap());
+        let (e, d) = (host_etc.clone(), dir.clone());
+        std::thread::spawn(move || {
+            private_mounts(CloneFlags::CLONE_FS | CloneFlags::CLONE_NEWNS).unwrap();
+            mount(Some(&e), "/etc", None::<&str>, MsFlags::MS_BIND, None::<&str>).unwrap();
+            let (ask, asked) = mpsc::channel::<()>();
+            let (tell, told) = mpsc::channel();
+            let d2 = d.clone();
+            let view = std::thread::spawn(move || {
+                let mut view = EtcView::enter(&d2).unwrap();
+                for () in asked {
+                    let intact = view.intact();
+                    let remade = view.refresh().unwrap();
+                    tell.send((intact, remade, read())).unwrap();
+                }
+            });
+            let look = || {
+                ask.send(()).unwrap();
+                told.recv().unwrap()
+            };
+            assert_eq!(look(), (true, false, ["10.1.1.1 adv-name\n".to_string(), "nameserver 10.1.1.1\n".to_string()]));
+            replace(Path::new("/etc/hosts"), "10.4.4.4 adv-name\n");
+            assert_eq!(look(), (false, true, ["10.1.1.1 adv-name\n".to_string(), "nameserver 10.1.1.1\n".to_string()]));
+            replace(Path::new("/etc/resolv.conf"), "nameserver 10.4.4.4\n");
+            assert_eq!(look(), (false, true, ["10.1.1.1 adv-name\n".to_string(), "nameserver 10.1.1.1\n".to_string()]));
+            replace(&d.join("hosts"), "10.2.2.2 adv-name\n");
+            let (_, remade, seen) = look();
+            assert!(remade);
+            assert_eq!(seen[0], "10.2.2.2 adv-name\n");
+            drop(ask);
+            view.join().unwrap();
+            // This thread's own /etc is the scratch one, with the "host's" new files.
+            assert_eq!(read(), ["10.4.4.4 adv-name\n".to_string(), "nameserver 10.4.4.4\n".to_string()]);
+        })
+        .join()
+        .unwrap();
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]

@@ -11,8 +11,8 @@ use nix::errno::Errno;
 use nix::fcntl::{open, OFlag};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sched::{unshare, CloneFlags};
-use nix::sys::stat::{lstat, Mode};
-use nix::sys::statfs::statfs;
+use nix::sys::stat::{fstat, Mode};
+use nix::sys::statfs::fstatfs;
 use nix::unistd::unlink;
 
 use crate::error::{Error, Result, Subject};
@@ -172,26 +172,40 @@ enum EntryState {
     /// An empty regular file that is no mount: the placeholder of a creation, or the rest of a
     /// deletion, that did not finish. Stale once no creation or deletion holds the lock.
     Stale,
-    /// Anything else (gone, a directory, a file with data): not ours to remove.
-    Other,
+    /// Nothing there.
+    Missing,
+    /// Anything else (a symlink, wherever it points; a directory; a file with data): not ours to
+    /// remove, unmount or follow. Holds the file system magic found there.
+    Other(i64),
 }
 
-/// Classifies `path` with `statfs(2)` (the mounted file system) and `lstat(2)`.
+/// Classifies the entry `path` itself, never what a symlink there points to: one
+/// `open(2)` with `O_PATH | O_NOFOLLOW`, then `fstat(2)` and `fstatfs(2)` of that same file.
 fn entry_state(path: &Path) -> EntryState {
-    let Ok(fs) = statfs(path) else { return EntryState::Other };
+    let fd = match open(path, OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(Errno::ENOENT) => return EntryState::Missing,
+        Err(_) => return EntryState::Other(0),
+    };
+    let (Ok(st), Ok(fs)) = (fstat(&fd), fstatfs(&fd)) else { return EntryState::Other(0) };
     #[allow(clippy::unnecessary_cast)]
     let magic = fs.filesystem_type().0 as i64;
-    if magic == NSFS_MAGIC || magic == PROCFS_MAGIC {
-        return EntryState::Live;
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return EntryState::Other(magic);
     }
-    match lstat(path) {
-        Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFREG && st.st_size == 0 => EntryState::Stale,
-        _ => EntryState::Other,
+    if magic == NSFS_MAGIC || magic == PROCFS_MAGIC {
+        EntryState::Live
+    } else if st.st_size == 0 {
+        EntryState::Stale
+    } else {
+        EntryState::Other(magic)
     }
 }
 
 /// Deletes the named namespace `name` from `run_dir` as `ip netns del` does: unmounts it
-/// (`umount2(2)` with `MNT_DETACH`) and removes the file. Files, sockets and processes that hold
+/// (`umount2(2)` with `MNT_DETACH | UMOUNT_NOFOLLOW`) and removes the file. Only a namespace
+/// entry or a stale one is touched: anything else there (a symlink, wherever it points; a
+/// directory; a file with data) is refused with [`Error::PathNotNs`] and left as it is. Files, sockets and processes that hold
 /// the namespace keep it alive and working.
 ///
 /// It holds the run directory's lock, as [`create_named`] does, so a deletion never sees a
@@ -205,12 +219,21 @@ pub fn delete_named(run_dir: &Path, name: &str) -> Result<()> {
         Err(e) if e.errno() == Some(Errno::ENOENT) => return Err(Error::sys(Errno::ENOENT, "unlink", Subject::Path(path))),
         other => other.map_err(|e| e.in_run_dir(run_dir))?,
     };
-    match umount2(&path, MntFlags::MNT_DETACH) {
-        // EINVAL: not a mount point (a stale entry); ENOENT: unlink says it.
-        Ok(()) | Err(Errno::EINVAL) | Err(Errno::ENOENT) => {}
-        Err(e) => return Err(Error::sys(e, "umount2", Subject::Path(path))),
+    match entry_state(&path) {
+        EntryState::Live => match umount2(&path, MntFlags::MNT_DETACH | MntFlags::UMOUNT_NOFOLLOW) {
+            // EINVAL: not a mount point after all (a bind mount of another file system's ns).
+            Ok(()) | Err(Errno::EINVAL) => {}
+            Err(e) => return Err(Error::sys(e, "umount2", Subject::Path(path))),
+        },
+        EntryState::Stale | EntryState::Missing => {}
+        EntryState::Other(fs_type) => return Err(Error::PathNotNs { path, fs_type }),
     }
-    unlink(&path).map_err(|e| Error::sys(e, "unlink", Subject::Path(path)).in_run_dir(run_dir))
+    // What is left once the namespace is unmounted is its placeholder; a file with data under
+    // it stays. (A second mount stacked on the path makes `unlink` fail with `EBUSY`.)
+    match entry_state(&path) {
+        EntryState::Other(_) => Ok(()),
+        _ => unlink(&path).map_err(|e| Error::sys(e, "unlink", Subject::Path(path)).in_run_dir(run_dir)),
+    }
 }
 
 /// The names of the named namespaces in `run_dir`, sorted. A missing directory has none.

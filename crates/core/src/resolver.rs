@@ -4,7 +4,8 @@
 //! Threads are grouped by view: (namespace identity, etc directory). A group starts a thread
 //! when a job finds none idle (at most [`THREADS_PER_VIEW`] per view and [`THREADS_MAX`] in
 //! all); a thread that has had no job for [`IDLE`] ends, and with the last thread of a view its
-//! mount namespace goes away. The namespace fd a thread needs is duplicated for it and closed
+//! mount namespace goes away. At the limit, a job of a view with no thread waits, and an idle
+//! thread of another view (or the next one to run out of work) ends to make way for it. The namespace fd a thread needs is duplicated for it and closed
 //! once it has entered.
 
 use std::collections::{HashMap, VecDeque};
@@ -63,12 +64,17 @@ struct Group {
     threads: usize,
     idle: usize,
     wake: Arc<Condvar>,
+    /// The namespace, kept for the thread to come while the group waits for one: it has jobs
+    /// and no thread, because [`THREADS_MAX`] threads exist.
+    waiting: Option<OwnedFd>,
 }
 
 #[derive(Default)]
 struct Pool {
     groups: HashMap<View, Group>,
     threads: usize,
+    /// How many groups wait for a thread (see [`Group::waiting`]).
+    waiting: usize,
 }
 
 static POOL: Mutex<Option<Pool>> = Mutex::new(None);
@@ -84,10 +90,15 @@ pub fn resolver_threads() -> usize {
 }
 
 /// Queues `job` for a resolver thread inside the network namespace `ns`, with `etc_dir`'s files
-/// over `/etc`'s (none when `None`). Returns at once; `job.done` is called on that thread. For a
-/// namespace of the rootless helper, a thread of the helper resolves (see `crate::rootless`).
-/// Fails (and `job` is dropped uncalled) only when no thread can be started: `EAGAIN` when
-/// [`THREADS_MAX`] are busy elsewhere, or the errors of `fstat`, `fcntl` or `clone`.
+/// over `/etc`'s (none when `None`). Returns at once; `job.done` is called on a resolver thread,
+/// or on the calling thread when no thread can be started for it (an answer of the errno of
+/// `clone`, e.g. `EAGAIN`).
+///
+/// When [`THREADS_MAX`] threads exist and none is in this view, the job waits: an idle thread
+/// of another view ends at once to make way (or the next thread to finish its work does).
+/// Fails (and `job` is dropped uncalled) only when `ns` cannot be read or duplicated (the
+/// errors of `fstat` or `fcntl`). For a namespace of the rootless helper, a thread of the helper
+/// resolves (see `crate::rootless`).
 pub fn lookup_in(ns: BorrowedFd<'_>, etc_dir: Option<PathBuf>, job: Lookup) -> Result<()> {
     if crate::rootless::owns(ns) {
         // A namespace this process cannot enter: a thread of the rootless helper resolves.
@@ -98,31 +109,34 @@ pub fn lookup_in(ns: BorrowedFd<'_>, etc_dir: Option<PathBuf>, job: Lookup) -> R
     let pool = guard.get_or_insert_with(Pool::default);
     let total = pool.threads;
     let group = pool.groups.entry(view.clone()).or_default();
-    let must_start = group.queue.len() >= group.idle && group.threads < THREADS_PER_VIEW;
-    if group.threads == 0 && total >= THREADS_MAX {
-        drop_if_unused(pool, &view);
-        return Err(Error::sys(Errno::EAGAIN, "clone", Subject::None));
-    }
-    group.queue.push_back(job);
-    if !must_start || total >= THREADS_MAX {
+    let wanted = group.queue.len() >= group.idle && group.threads < THREADS_PER_VIEW;
+    if !wanted || (total >= THREADS_MAX && group.threads > 0) || group.waiting.is_some() {
+        // An idle thread, the view's busy threads or the thread it waits for will take it.
+        group.queue.push_back(job);
         group.wake.notify_one();
         return Ok(());
     }
     let ns_fd = ns.try_clone_to_owned().map_err(|e| Error::sys(errno_of(&e), "fcntl", Subject::Fd(raw(ns))))?;
-    match start(view.clone(), ns_fd, group.wake.clone()) {
+    group.queue.push_back(job);
+    if total >= THREADS_MAX {
+        group.waiting = Some(ns_fd);
+        pool.waiting += 1;
+        make_way(pool, &view);
+        return Ok(());
+    }
+    let failed = match start(view.clone(), ns_fd, group.wake.clone()) {
         Ok(()) => {
             group.threads += 1;
             pool.threads += 1;
-            Ok(())
-        }
-        Err(e) if group.threads == 0 => {
-            group.queue.pop_back();
-            drop_if_unused(pool, &view);
-            Err(e)
+            Vec::new()
         }
         // The threads already there will take the job.
-        Err(_) => Ok(()),
-    }
+        Err(_) if group.threads > 0 => Vec::new(),
+        Err(e) => fail_group(pool, &view, &e),
+    };
+    drop(guard);
+    answer_unstarted(failed);
+    Ok(())
 }
 
 fn raw(fd: BorrowedFd<'_>) -> i32 {
@@ -135,8 +149,39 @@ fn errno_of(e: &std::io::Error) -> Errno {
 }
 
 fn drop_if_unused(pool: &mut Pool, view: &View) {
-    if pool.groups.get(view).is_some_and(|g| g.threads == 0 && g.queue.is_empty()) {
+    if pool.groups.get(view).is_some_and(|g| g.threads == 0 && g.queue.is_empty() && g.waiting.is_none()) {
         pool.groups.remove(view);
+    }
+}
+
+/// Wakes the idle threads of one view other than `view`, if there is one: they see that a view
+/// waits for a thread and the first of them ends to make way for it.
+fn make_way(pool: &Pool, view: &View) {
+    if let Some(group) = pool.groups.iter().find(|(v, g)| *v != view && g.idle > 0).map(|(_, g)| g) {
+        group.wake.notify_all();
+    }
+}
+
+/// Takes the jobs of a view that could not get a thread (and its group, and the fd it kept),
+/// with what they are answered: the errno of `clone`, as `getaddrinfo`'s `EAI_SYSTEM` is.
+fn fail_group(pool: &mut Pool, view: &View, e: &Error) -> Vec<(Lookup, Answer)> {
+    let Some(group) = pool.groups.get_mut(view) else { return Vec::new() };
+    if group.waiting.take().is_some() {
+        pool.waiting -= 1;
+    }
+    let code = match e {
+        Error::Sys { errno, .. } => format!("{errno:?}"),
+        _ => "EAI_FAIL".into(),
+    };
+    let jobs: Vec<_> = group.queue.drain(..).map(|job| (job, Answer::Gai(GaiError { code: code.clone() }))).collect();
+    drop_if_unused(pool, view);
+    jobs
+}
+
+/// Calls back the jobs [`fail_group`] took, with no lock held.
+fn answer_unstarted(failed: Vec<(Lookup, Answer)>) {
+    for (job, answer) in failed {
+        (job.done)(answer);
     }
 }
 
@@ -150,31 +195,28 @@ fn start(view: View, ns_fd: OwnedFd, wake: Arc<Condvar>) -> Result<()> {
         .map_err(|e| Error::sys(errno_of(&e), "clone", Subject::None))
 }
 
-/// The body of a resolver thread: enter the view, then answer jobs until idle.
+/// The body of a resolver thread: enter the view, then answer jobs until idle (or until a view
+/// that waits for a thread needs its place).
 fn run(view: View, ns_fd: OwnedFd, wake: Arc<Condvar>) {
     let mut entered = enter(&view, ns_fd);
     let mut guard = lock_pool();
     loop {
         let pool = guard.as_mut().expect("the pool exists while its threads run");
+        let waiting = pool.waiting > 0;
         let group = pool.groups.get_mut(&view).expect("a view has a group while it has threads");
         if let Some(job) = group.queue.pop_front() {
             drop(guard);
             let answer = match &mut entered {
-                Ok(etc) => match etc.as_mut().map(EtcView::refresh).transpose() {
-                    Err(e) => Answer::Setup(e),
-                    Ok(_) => match getaddrinfo(&job.host, job.family, job.flags) {
-                        Ok(found) => Answer::Found(found),
-                        Err(e) => Answer::Gai(e),
-                    },
-                },
+                Ok(etc) => resolve(etc.as_mut(), &job),
                 Err(e) => Answer::Setup(e.clone()),
             };
             (job.done)(answer);
             guard = lock_pool();
             continue;
         }
-        if entered.is_err() {
-            // A thread that could not enter answers what was queued, then makes way for a new try.
+        if entered.is_err() || waiting {
+            // A thread that could not enter answers what was queued, then makes way for a new
+            // try; an idle one makes way for a view that has no thread.
             return leave(guard, &view);
         }
         group.idle += 1;
@@ -189,6 +231,31 @@ fn run(view: View, ns_fd: OwnedFd, wake: Arc<Condvar>) {
     }
 }
 
+/// How many times a lookup is tried when the files under its view keep changing while it runs.
+const TRIES: usize = 3;
+
+/// Answers `job` in the thread's view: the view is made again first if its files changed, and
+/// an answer is given only if no file under the view changed while `getaddrinfo` read them
+/// (else it could come from the host's file); after [`TRIES`] such changes, `EAI_AGAIN`.
+fn resolve(mut etc: Option<&mut EtcView>, job: &Lookup) -> Answer {
+    for _ in 0..TRIES {
+        if let Some(view) = etc.as_deref_mut() {
+            if let Err(e) = view.refresh() {
+                return Answer::Setup(e);
+            }
+        }
+        let answer = match getaddrinfo(&job.host, job.family, job.flags) {
+            Ok(found) => Answer::Found(found),
+            Err(e) => Answer::Gai(e),
+        };
+        if etc.as_deref().is_none_or(EtcView::intact) {
+            return answer;
+        }
+    }
+    Answer::Gai(GaiError { code: "EAI_AGAIN".into() })
+}
+
+/// Ends the calling thread's part in `view`; its place goes to a view that waits for a thread.
 fn leave(mut guard: MutexGuard<'static, Option<Pool>>, view: &View) {
     let pool = guard.as_mut().expect("the pool exists while its threads run");
     pool.threads -= 1;
@@ -196,6 +263,23 @@ fn leave(mut guard: MutexGuard<'static, Option<Pool>>, view: &View) {
         group.threads -= 1;
     }
     drop_if_unused(pool, view);
+    let mut failed = Vec::new();
+    while pool.waiting > 0 && pool.threads < THREADS_MAX {
+        let Some((next, group)) = pool.groups.iter_mut().find(|(_, g)| g.waiting.is_some()) else { break };
+        let next = next.clone();
+        let ns_fd = group.waiting.take().expect("found waiting");
+        pool.waiting -= 1;
+        match start(next.clone(), ns_fd, group.wake.clone()) {
+            Ok(()) => {
+                group.threads += 1;
+                pool.threads += 1;
+                break;
+            }
+            Err(e) => failed.extend(fail_group(pool, &next, &e)),
+        }
+    }
+    drop(guard);
+    answer_unstarted(failed);
 }
 
 /// Gives the calling (resolver) thread the view's `/etc`, then moves it into the namespace.
