@@ -11,6 +11,7 @@
 mod error;
 mod etcview;
 mod gai;
+mod home;
 mod lifecycle;
 mod link;
 mod mark;
@@ -39,7 +40,8 @@ pub use resolver::{lookup_in, resolver_threads, Answer, Lookup, IDLE, THREADS_MA
 pub use rundir::{run_dir, system_run_dir, NETNS_RUN_DIR_ENV};
 pub use socket::{socket_in, Address, Family, Kind, SocketSpec, UnixPath};
 pub use sockpool::{SocketPool, SOCKET_POOL_MAX};
-pub use switch::{identity_of_raw, restore_outermost, setns, LentFd, NsGuard};
+pub use home::cached_home_fd;
+pub use switch::{forget_home, identity_of_raw, restore_outermost, setns, LentFd, NsGuard};
 pub use thread::{gettid, thread_ns_path, THREAD_SELF_NS_NET};
 
 /// `CLONE_NEWNET`: the namespace type of a network namespace (`setns(2)`'s `nstype`).
