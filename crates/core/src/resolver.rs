@@ -3,8 +3,9 @@
 //!
 //! Threads are grouped by view: (namespace identity, etc directory). A group starts a thread
 //! when a job finds none idle (at most [`THREADS_PER_VIEW`] per view and [`THREADS_MAX`] in
-//! all); a thread that has had no job for [`IDLE`] ends, and with the last thread of a view its
-//! mount namespace goes away. The namespace fd a thread needs is duplicated for it and closed
+//! all; at that bound, an idle thread of another view is asked to end to make room, so only
+//! [`THREADS_MAX`] busy threads make a new view wait); a thread that has had no job for
+//! [`IDLE`] ends, and with the last thread of a view its mount namespace goes away. The namespace fd a thread needs is duplicated for it and closed
 //! once it has entered.
 
 use std::collections::{HashMap, VecDeque};
@@ -25,8 +26,9 @@ use crate::nsfile::Identity;
 pub const IDLE: Duration = Duration::from_secs(2);
 /// At most this many threads resolve in one view at once.
 pub const THREADS_PER_VIEW: usize = 4;
-/// At most this many resolver threads exist in the process.
-pub const THREADS_MAX: usize = 64;
+/// At most this many resolver threads exist in the process (besides idle ones on their way out):
+/// enough that lookups spread over a hundred namespaces keep a warm thread in each.
+pub const THREADS_MAX: usize = 128;
 
 /// What a lookup answers: addresses in `getaddrinfo`'s order, or why there are none.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +64,8 @@ struct Group {
     queue: VecDeque<Lookup>,
     threads: usize,
     idle: usize,
+    /// Idle threads asked to end, to make room for another view's.
+    retire: usize,
     wake: Arc<Condvar>,
 }
 
@@ -86,18 +90,21 @@ pub fn resolver_threads() -> usize {
 /// Queues `job` for a resolver thread inside the network namespace `ns`, with `etc_dir`'s files
 /// over `/etc`'s (none when `None`). Returns at once; `job.done` is called on that thread.
 /// Fails (and `job` is dropped uncalled) only when no thread can be started: `EAGAIN` when
-/// [`THREADS_MAX`] are busy elsewhere, or the errors of `fstat`, `fcntl` or `clone`.
+/// [`THREADS_MAX`] are busy elsewhere (none idle), or the errors of `fstat`, `fcntl` or `clone`.
 pub fn lookup_in(ns: BorrowedFd<'_>, etc_dir: Option<PathBuf>, job: Lookup) -> Result<()> {
     let view = View { ns: Identity::of(ns)?, etc_dir };
     let mut guard = lock_pool();
     let pool = guard.get_or_insert_with(Pool::default);
-    let total = pool.threads;
+    let mut total = pool.threads;
+    if total >= THREADS_MAX && pool.groups.get(&view).is_none_or(|g| g.threads == 0) {
+        if !retire_one_idle(pool) {
+            drop_if_unused(pool, &view);
+            return Err(Error::sys(Errno::EAGAIN, "clone", Subject::None));
+        }
+        total = THREADS_MAX - 1;
+    }
     let group = pool.groups.entry(view.clone()).or_default();
     let must_start = group.queue.len() >= group.idle && group.threads < THREADS_PER_VIEW;
-    if group.threads == 0 && total >= THREADS_MAX {
-        drop_if_unused(pool, &view);
-        return Err(Error::sys(Errno::EAGAIN, "clone", Subject::None));
-    }
     group.queue.push_back(job);
     if !must_start || total >= THREADS_MAX {
         group.wake.notify_one();
@@ -127,6 +134,16 @@ fn raw(fd: BorrowedFd<'_>) -> i32 {
 
 fn errno_of(e: &std::io::Error) -> Errno {
     Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
+}
+
+/// Asks one idle thread (of any view) to end; false if every thread is busy or already asked.
+fn retire_one_idle(pool: &mut Pool) -> bool {
+    let Some(group) = pool.groups.values_mut().find(|g| g.idle > g.retire) else {
+        return false;
+    };
+    group.retire += 1;
+    group.wake.notify_all();
+    true
 }
 
 fn drop_if_unused(pool: &mut Pool, view: &View) {
@@ -172,6 +189,11 @@ fn run(view: View, ns_fd: OwnedFd, wake: Arc<Condvar>) {
             // A thread that could not enter answers what was queued, then makes way for a new try.
             return leave(guard, &view);
         }
+        if group.retire > 0 {
+            // Asked to make room for another view's thread.
+            group.retire -= 1;
+            return leave(guard, &view);
+        }
         group.idle += 1;
         let (g, waited) = wake.wait_timeout(guard, IDLE).unwrap_or_else(|p| p.into_inner());
         guard = g;
@@ -179,6 +201,8 @@ fn run(view: View, ns_fd: OwnedFd, wake: Arc<Condvar>) {
         let group = pool.groups.get_mut(&view).expect("a view has a group while it has threads");
         group.idle -= 1;
         if waited.timed_out() && group.queue.is_empty() {
+            // Ending anyway: a request to make room is met by this thread too.
+            group.retire = group.retire.saturating_sub(1);
             return leave(guard, &view);
         }
     }
