@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use nix::errno::Errno;
 use nix::fcntl::{open, OFlag};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
-use nix::sys::stat::{lstat, Mode};
+use nix::fcntl::AtFlags;
+use nix::sys::stat::{fstatat, lstat, Mode};
 use nix::sys::statfs::statfs;
 use nix::unistd::unlink;
 
@@ -207,15 +208,41 @@ pub fn list_named(run_dir: &Path, with_stale: bool) -> Result<Vec<String>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(io_error(e, "opendir", run_dir)),
     };
+    // A live entry is a namespace file mounted there: its device is the namespace file system's
+    // (nsfs; procfs on kernels before 3.19). One `fstatat` relative to the directory per entry.
+    let live = if with_stale { None } else { Some(LiveCheck::new(run_dir)?) };
     let mut names = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| io_error(e, "readdir", run_dir))?;
-        if with_stale || entry_state(&entry.path()) == EntryState::Live {
-            names.push(entry.file_name().to_string_lossy().into_owned());
+        let name = entry.file_name();
+        if live.as_ref().is_none_or(|l| l.is_live(&name)) {
+            names.push(name.to_string_lossy().into_owned());
         }
     }
     names.sort();
     Ok(names)
+}
+
+/// Tells live entries of one run directory without a path walk per entry.
+struct LiveCheck {
+    dir: std::os::fd::OwnedFd,
+    ns_dev: libc::dev_t,
+}
+
+impl LiveCheck {
+    fn new(run_dir: &Path) -> Result<LiveCheck> {
+        let dir = open(run_dir, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+            .map_err(|e| Error::sys(e, "open", Subject::Path(run_dir.into())))?;
+        let ns_dev = nix::sys::stat::stat(THREAD_SELF_NS_NET)
+            .map_err(|e| Error::sys(e, "stat", Subject::Path(THREAD_SELF_NS_NET.into())))?
+            .st_dev;
+        Ok(LiveCheck { dir, ns_dev })
+    }
+
+    /// Whether a namespace is mounted on `name` (the mount's root is what `fstatat` sees).
+    fn is_live(&self, name: &OsStr) -> bool {
+        fstatat(&self.dir, name, AtFlags::AT_SYMLINK_NOFOLLOW).is_ok_and(|st| st.st_dev == self.ns_dev)
+    }
 }
 
 fn io_error(e: std::io::Error, syscall: &'static str, path: &Path) -> Error {
