@@ -108,7 +108,8 @@ export class NetNS {
   #etcDir: string | undefined;
   readonly #owned: Owned | undefined;
   #lend: (() => number) | undefined;
-  readonly #resolvers = new Set<NetNSResolver>();
+  /** The resolvers made by `resolver()`, closed with the handle (made at the first). */
+  #resolvers: Set<NetNSResolver> | undefined;
   #closed = false;
   #createConnection: typeof createConnection | undefined;
   #tlsConnect: ((options: TlsConnectOptions, secureConnectListener?: () => void) => tls.TLSSocket) | undefined;
@@ -229,7 +230,12 @@ export class NetNS {
     this.#etcDir = dir === undefined ? undefined : resolvePath(dir);
   }
 
-  #place = (): LookupPlace => ({ fd: this.#gate(), etcDir: this.#etcDir });
+  /** Where this handle's lookups run, read at each lookup (made at the first use). */
+  #placeFn: (() => LookupPlace) | undefined;
+
+  get #place(): () => LookupPlace {
+    return (this.#placeFn ??= () => ({ fd: this.#gate(), etcDir: this.#etcDir }));
+  }
 
   /**
    * `dns.lookup()` inside this namespace: the same arguments and results, with the files of
@@ -260,7 +266,7 @@ export class NetNS {
   resolver(): NetNSResolver {
     this.#gate();
     const r = new NetNSResolver(this);
-    this.#resolvers.add(r);
+    (this.#resolvers ??= new Set()).add(r);
     return r;
   }
 
@@ -509,8 +515,8 @@ export class NetNS {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const r of this.#resolvers) r.close();
-    this.#resolvers.clear();
+    for (const r of this.#resolvers ?? []) r.close();
+    this.#resolvers?.clear();
     if (!this.#owned) return;
     finalizer.unregister(this);
     this.#owned.pool?.close();

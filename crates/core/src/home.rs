@@ -1,12 +1,13 @@
 //! The calling thread's own network namespace, kept open between switches: the way back of
 //! [`crate::NsGuard`] without an `open(2)` of `/proc/thread-self/ns/net` per switch.
 //!
-//! Each thread that switches keeps two fds: its `/proc/thread-self/ns` directory and, once it
-//! has switched from there, a namespace fd of where it was. Before a cached fd is used as the
-//! way back it is checked twice, both without a path walk from `/`: the thread must still be in
-//! that namespace (`readlinkat(2)` of `net` in the directory gives `net:[inode]`, compared with
-//! the cached inode), and the fd must still be that namespace (`fstat(2)`), since code that
-//! closes fds it does not own may have closed or replaced it. The cached fd keeps its namespace
+//! Each thread that switches keeps two fds: its `/proc/thread-self/ns/net` link itself (opened
+//! `O_PATH | O_NOFOLLOW`) and, once it has switched from there, a namespace fd of where it was.
+//! Before a cached fd is used as the way back it is checked twice, both without a path walk:
+//! the thread must still be in that namespace (`readlinkat(2)` of the link fd with an empty
+//! path gives the thread's `net:[inode]` of the moment, compared with the cached inode), and the
+//! fd must still be that namespace (`fstat(2)`), since code that closes fds it does not own may
+//! have closed or replaced it. The cached fd keeps its namespace
 //! alive, so its inode cannot be reused by another: equal inodes are the same namespace. A
 //! thread moved by anyone (this package's `setns`, another library, another addon) fails the
 //! first check and opens its namespace again. After a `fork(2)` the child's threads are new
@@ -20,15 +21,14 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Once;
 
-use nix::fcntl::{open, openat, OFlag};
+use nix::fcntl::{open, OFlag};
 use nix::sys::stat::Mode;
 
 use crate::error::{Error, Result, Subject};
 use crate::nsfile::{Identity, NetNs};
 use crate::switch::identity_of_raw;
+use crate::thread::THREAD_SELF_NS_NET;
 
-/// The calling thread's namespace directory, for `openat`/`readlinkat` of `net`.
-const THREAD_SELF_NS: &str = "/proc/thread-self/ns";
 
 /// Bumped in every child of a `fork(2)`: a cache made before the fork names the parent's thread.
 static FORKS: AtomicU64 = AtomicU64::new(0);
@@ -40,9 +40,9 @@ extern "C" fn forked_child() {
 
 /// One thread's cache.
 struct Home {
-    /// `/proc/thread-self/ns` as it resolved on this thread.
-    dir: OwnedFd,
-    /// [`FORKS`] when `dir` was opened.
+    /// `/proc/thread-self/ns/net` as it resolved on this thread: the link, not its target.
+    link: OwnedFd,
+    /// [`FORKS`] when `link` was opened.
     forks: u64,
     /// Where the thread was when it last switched from its own namespace.
     net: Option<Cached>,
@@ -113,7 +113,7 @@ pub(crate) fn way_back(outermost: bool) -> Result<(WayBack, Identity)> {
     HOME.with_borrow_mut(|home| {
         let forks = FORKS.load(Ordering::Relaxed);
         if home.as_ref().is_some_and(|h| h.forks != forks) {
-            // The parent's thread's directory and fd, copied by fork: not ours to keep using.
+            // The parent's thread's link and fd, copied by fork: not ours to keep using.
             // The fds are the child's own copies, so closing them is right (unless closed).
             *home = None;
         }
@@ -122,13 +122,13 @@ pub(crate) fn way_back(outermost: bool) -> Result<(WayBack, Identity)> {
                 // SAFETY: registers a handler that only bumps an atomic counter.
                 unsafe { libc::pthread_atfork(None, None, Some(forked_child)) };
             });
-            let dir = open(THREAD_SELF_NS, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-                .map_err(|e| Error::sys(e, "open", Subject::Path(THREAD_SELF_NS.into())))?;
-            *home = Some(Home { dir, forks, net: None });
+            let link = open(THREAD_SELF_NS_NET, OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC, Mode::empty())
+                .map_err(|e| Error::sys(e, "open", Subject::Path(THREAD_SELF_NS_NET.into())))?;
+            *home = Some(Home { link, forks, net: None });
         }
         let home = home.as_mut().expect("made above");
         if let Some(net) = &home.net {
-            if still_home(home.dir.as_fd(), net) {
+            if still_home(home.link.as_fd(), net) {
                 return Ok((WayBack::Cached(net.fd), net.id));
             }
         }
@@ -141,8 +141,8 @@ pub(crate) fn way_back(outermost: bool) -> Result<(WayBack, Identity)> {
         }
         // The cached fd carries a mark (see `Cached::release`); a nested switch's needs none.
         let mark = if outermost { OFlag::O_NONBLOCK } else { OFlag::empty() };
-        let fresh = openat(home.dir.as_fd(), "net", OFlag::O_RDONLY | OFlag::O_CLOEXEC | mark, Mode::empty())
-            .map_err(|e| Error::sys(e, "open", Subject::Path(crate::THREAD_SELF_NS_NET.into())))?;
+        let fresh = open(THREAD_SELF_NS_NET, OFlag::O_RDONLY | OFlag::O_CLOEXEC | mark, Mode::empty())
+            .map_err(|e| Error::sys(e, "open", Subject::Path(THREAD_SELF_NS_NET.into())))?;
         let ns = NetNs::from_owned(fresh);
         let id = ns.identity()?;
         if !outermost {
@@ -156,10 +156,10 @@ pub(crate) fn way_back(outermost: bool) -> Result<(WayBack, Identity)> {
 }
 
 /// Whether the thread is still in the cached namespace and the cached fd still names it.
-fn still_home(dir: BorrowedFd<'_>, net: &Cached) -> bool {
+fn still_home(link: BorrowedFd<'_>, net: &Cached) -> bool {
     let mut buf = [0u8; 32];
-    // SAFETY: readlinkat writes at most buf.len() bytes into buf.
-    let n = unsafe { libc::readlinkat(dir.as_raw_fd(), c"net".as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    // SAFETY: readlinkat writes at most buf.len() bytes into buf; the empty path names `link`.
+    let n = unsafe { libc::readlinkat(link.as_raw_fd(), c"".as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
     usize::try_from(n).is_ok_and(|n| buf[..n] == *net.link) && identity_of_raw(net.fd) == Some(net.id)
 }
 
