@@ -307,44 +307,63 @@ const spawnAgainstNode: Maker = ({ quick }) => {
   ];
 };
 
-/** Memory and fds that one open handle costs, measured over `count` handles. */
-async function perHandleCost(count: number): Promise<{ fds: number; heapBytes: number; rssBytes: number }> {
+/** The machine's kernel slab memory (`Slab` of /proc/meminfo), in bytes: other processes add noise. */
+function slabBytes(): number {
+  return Number(/^Slab:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? NaN) * 1024;
+}
+
+/** What one thing costs, measured over `count` of them. */
+interface Cost {
+  fds: number;
+  heapBytes: number;
+  slabBytes: number;
+}
+
+/**
+ * Fds, JS heap and kernel slab memory per thing that `make` opens (and `release` closes), over
+ * `count` of them, after a warm-up round of the same size (so that heap and fd table have grown).
+ */
+function costOf<T>(count: number, make: () => T, release: (made: T[]) => void): Cost {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('the benchmark needs --expose-gc');
   const fdCount = () => readdirSync('/proc/self/fd').length;
+  release(Array.from({ length: count }, make));
   gc();
   const fds0 = fdCount();
-  const mem0 = process.memoryUsage();
-  const handles: NetNS[] = [];
-  for (let i = 0; i < count; i++) handles.push(getNS('/proc/self/ns/net'));
+  const heap0 = process.memoryUsage().heapUsed;
+  const slab0 = slabBytes();
+  const made = Array.from({ length: count }, make);
   gc();
-  const fds1 = fdCount();
-  const mem1 = process.memoryUsage();
-  for (const h of handles) h.close();
-  return { fds: (fds1 - fds0) / count, heapBytes: (mem1.heapUsed - mem0.heapUsed) / count, rssBytes: (mem1.rss - mem0.rss) / count };
+  const cost = { fds: (fdCount() - fds0) / count, heapBytes: (process.memoryUsage().heapUsed - heap0) / count, slabBytes: (slabBytes() - slab0) / count };
+  release(made);
+  return cost;
 }
 
-/** Fds, resident memory and kernel slab memory that one handle's pool of spare sockets costs, over `count` handles. */
-async function perPoolCost(path: string, count: number): Promise<{ fds: number; rssBytes: number; slabBytes: number }> {
-  const gc = (globalThis as { gc?: () => void }).gc as () => void;
-  const slab = () => Number(/^Slab:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? NaN) * 1024;
+/** One open handle of `path`: its fd, its JS object, the kernel's open file. */
+function perHandleCost(count: number, path = '/proc/self/ns/net'): Cost {
+  return costOf(count, () => getNS(path), (hs) => hs.forEach((h) => h.close()));
+}
+
+/**
+ * One handle's pool of spare sockets (default size): a handle with a full pool, minus a handle.
+ * The spares' fds and kernel sockets; the pool's native bookkeeping (a small map) is not seen.
+ */
+function perPoolCost(path: string, count: number): Cost {
   const spec = { family: 'ipv4', kind: 'stream' } as const;
-  const handles: NetNS[] = [];
-  for (let i = 0; i < count; i++) handles.push(getNS(path));
-  try {
-    gc();
-    const fds0 = readdirSync('/proc/self/fd').length;
-    const rss0 = process.memoryUsage().rss;
-    const slab0 = slab();
-    // A handle's first socket of a kind is made alone; the second fills the pool with spares.
-    for (const h of handles) for (let i = 0; i < 2; i++) closeSync(createSocketFd(h, spec));
-    gc();
-    const fds = (readdirSync('/proc/self/fd').length - fds0) / count;
-    if (fds < 1) throw new Error(`bench: the pools hold ${fds} sockets per handle; they were not filled`);
-    return { fds, rssBytes: (process.memoryUsage().rss - rss0) / count, slabBytes: (slab() - slab0) / count };
-  } finally {
-    for (const h of handles) h.close();
-  }
+  const withPool = costOf(
+    count,
+    () => {
+      const h = getNS(path);
+      // A handle's first socket of a kind is made alone; the second fills its pool with spares.
+      for (let i = 0; i < 2; i++) closeSync(createSocketFd(h, spec));
+      return h;
+    },
+    (hs) => hs.forEach((h) => h.close()),
+  );
+  const bare = perHandleCost(count, path);
+  const cost = { fds: withPool.fds - bare.fds, heapBytes: withPool.heapBytes - bare.heapBytes, slabBytes: withPool.slabBytes - bare.slabBytes };
+  if (cost.fds < 1) throw new Error(`bench: the pools hold ${cost.fds} sockets per handle; they were not filled`);
+  return cost;
 }
 
 /** Creates `count` named namespaces in `runDir` called `<prefix><i>`; returns their names. */
@@ -359,7 +378,7 @@ function manyNamed(runDir: string, prefix: string, count: number): string[] {
  * and fds per handle and per pool of spare sockets; `listNetNS()`, named creation and lookups
  * with many named namespaces against one.
  */
-const scale: Maker = async ({ quick, extra }) => {
+const scale: Maker = async ({ quick, extra, c }) => {
   const count = quick ? 100 : 1_000;
   const many: NetNS[] = [];
   const ports: number[] = [];
@@ -376,14 +395,14 @@ const scale: Maker = async ({ quick, extra }) => {
     servers.push(server);
     ports.push(await listening(server));
   }
-  const handleCost = await perHandleCost(quick ? 1_000 : 10_000);
-  extra[`fds per open NetNS handle (${quick ? '1,000' : '10,000'} handles)`] = handleCost.fds.toFixed(2);
-  extra['JS heap per open handle'] = `${handleCost.heapBytes.toFixed(0)} bytes`;
-  extra['resident memory per open handle'] = `${handleCost.rssBytes.toFixed(0)} bytes`;
+  const handles = quick ? 1_000 : 10_000;
+  const handleCost = perHandleCost(handles);
+  extra[`one open NetNS handle (${handles.toLocaleString('en')} handles)`] =
+    `${handleCost.fds.toFixed(2)} fd; ${handleCost.heapBytes.toFixed(0)} bytes of JS heap; ${handleCost.slabBytes.toFixed(0)} bytes of kernel slab (its open file; the machine's Slab in /proc/meminfo, so other processes add noise)`;
   const pools = quick ? 100 : 1_000;
-  const poolCost = await perPoolCost(benchNamespace().path, pools);
-  extra[`pool of spare sockets per handle (${pools} handles, default size)`] =
-    `${poolCost.fds.toFixed(2)} sockets (fds); ${poolCost.rssBytes.toFixed(0)} bytes resident; ${(poolCost.slabBytes / 1024).toFixed(1)} KiB of kernel slab (the machine's Slab in /proc/meminfo, so other processes add noise)`;
+  const poolCost = perPoolCost(benchNamespace().path, pools);
+  extra[`one handle's pool of spare sockets, default size (${pools.toLocaleString('en')} handles, minus the handles)`] =
+    `${poolCost.fds.toFixed(2)} sockets (fds); ${poolCost.heapBytes.toFixed(0)} bytes of JS heap; ${(poolCost.slabBytes / 1024).toFixed(1)} KiB of kernel slab (same caveat)`;
 
   // Named namespaces: a run directory of the bench's own with `named` of them, and one with one.
   const named = quick ? 100 : 1_000;
@@ -450,6 +469,11 @@ const scale: Maker = async ({ quick, extra }) => {
       title: `\`createNetNS(name)\` + \`deleteNetNS(name)\` in a run directory with ${named.toLocaleString('en')} named namespaces vs with 1`,
       ours: { label: `with ${named}`, run: (n) => createDelete(n, fresh, bigDir) },
       floor: { label: 'with 1', run: (n) => createDelete(n, fresh, smallDir) },
+      // The kernel's share: the C loop of row 4 in the same two directories.
+      peers: [
+        { label: `C loop with ${named}`, run: (n: number) => c(['named', bigDir, `${fresh()}x`], n) },
+        { label: 'C loop with 1', run: (n: number) => c(['named', smallDir, `${fresh()}x`], n) },
+      ],
       n: quick ? 10 : 40,
       goal: 'max',
       target: 1.1,
