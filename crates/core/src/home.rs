@@ -7,10 +7,10 @@
 //! the thread must still be in that namespace (`readlinkat(2)` of the link fd with an empty
 //! path gives the thread's `net:[inode]` of the moment, compared with the cached inode), and the
 //! fd must still be that namespace (`fstat(2)`), since code that closes fds it does not own may
-//! have closed or replaced it. The cached fd keeps its namespace
-//! alive, so its inode cannot be reused by another: equal inodes are the same namespace. A
-//! thread moved by anyone (this package's `setns`, another library, another addon) fails the
-//! first check and opens its namespace again. After a `fork(2)` the child's threads are new
+//! have closed or replaced it. The cached fd keeps its namespace alive, so its inode cannot be
+//! reused by another: equal inodes are the same namespace. A thread moved by anyone (this
+//! package's `setns`, another library, another addon) fails the first check and opens its
+//! namespace again. After a `fork(2)` the child's threads are new
 //! threads: a fork counter (bumped by a `pthread_atfork` child handler) retires the copies.
 //!
 //! The cache is replaced only by the outermost switch of a thread, never while a guard is
@@ -28,7 +28,6 @@ use crate::error::{Error, Result, Subject};
 use crate::nsfile::{Identity, NetNs};
 use crate::switch::identity_of_raw;
 use crate::thread::THREAD_SELF_NS_NET;
-
 
 /// Bumped in every child of a `fork(2)`: a cache made before the fork names the parent's thread.
 static FORKS: AtomicU64 = AtomicU64::new(0);
@@ -51,7 +50,7 @@ struct Home {
 struct Cached {
     fd: RawFd,
     id: Identity,
-    /// `net:[<inode>]`, as `readlinkat` of `net` gives it while the thread is there.
+    /// `net:[<inode>]`, as `readlinkat` of the thread's link gives it while the thread is there.
     link: Box<[u8]>,
 }
 
