@@ -58,8 +58,15 @@ const { createNetNS } = require('netns');
   const red = createNetNS({ rootless: true });
   const blue = createNetNS({ rootless: true });
   const helpers = children();
-  // What the helper holds: /dev/null on 0-2 and its channel; no fd of ours.
-  const helperFds = fs.readdirSync('/proc/' + helpers[0] + '/fd').map((n) => n + ' ' + fs.readlinkSync('/proc/' + helpers[0] + '/fd/' + n));
+  // What the helper holds: /dev/null on 0-2 and its channel; no fd of ours. Besides, a thread of
+  // the helper that switched keeps its own way back (crates/core/src/home.rs): the link of its
+  // /proc/<pid>/task/<tid>/ns/net and the helper's own namespace, named here as such.
+  const helperNet = fs.readlinkSync('/proc/' + helpers[0] + '/ns/net');
+  const helperFds = fs.readdirSync('/proc/' + helpers[0] + '/fd')
+    .map((n) => fs.readlinkSync('/proc/' + helpers[0] + '/fd/' + n))
+    .map((l) => l === helperNet ? 'own netns' : l.startsWith('/proc/' + helpers[0] + '/task/') && l.endsWith('/ns/net') ? 'own thread link' : l)
+    .filter((l, i) => i < 4 || (l !== 'own netns' && l !== 'own thread link'))
+    .map((l, i) => i + ' ' + l);
   const ownerDiffers = fs.readlinkSync('/proc/self/ns/user') !== fs.readlinkSync('/proc/' + helpers[0] + '/ns/user');
   for (const ns of [red, blue]) ns.setLinkUp('lo');
   red.addVeth('veth-r', 'veth-b', blue);

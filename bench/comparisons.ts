@@ -3,25 +3,27 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import { once } from 'node:events';
 import * as dns from 'node:dns';
-import { closeSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 
 import { Agent } from 'undici';
 
-import { createNetNS, createSocketFd, deleteNetNS, getNS, getNSFromName, setSocketPoolSize, type NetNS } from '../dist';
+import { createNetNS, createSocketFd, deleteNetNS, getNS, getNSFromName, listNetNS, setSocketPoolSize, type NetNS } from '../dist';
 import { native } from '../dist/lib/native';
+import type { CFloor } from './cfloor';
 import { formatNs, median, timeAsync, timeSync, type Comparison, type Peer } from './harness';
-import { benchNamespace, floor, onCleanup } from './fixtures';
+import { benchNamespace, benchRunDir, floor, onCleanup } from './fixtures';
 import type { PeerRunner } from './peers';
 
 /**
- * Context for making comparisons: `quick` shrinks batches; `extra` collects reported facts; `go`
- * and `py` run the peer programs (absent when their toolchain is).
+ * Context for making comparisons: `quick` shrinks batches; `extra` collects reported facts; `c`
+ * runs the C floor; `go` and `py` run the peer programs (absent when their toolchain is).
  */
 export interface BenchContext {
   quick: boolean;
   extra: Record<string, unknown>;
+  c: CFloor;
   go?: PeerRunner;
   py?: PeerRunner;
 }
@@ -43,30 +45,24 @@ function opened(ns: NetNS): NetNS {
   return ns;
 }
 
-/** 1. `ns.do(() => {})` against open + setns + setns back + close in a Rust loop. */
-const doAgainstRust: Maker = ({ quick, go, py, extra }) => {
+/** 1. `ns.do(() => {})` against open + setns + setns back + close in a C loop. */
+const doAgainstC: Maker = ({ quick, c, go, py }) => {
   const { path } = benchNamespace();
   const ns = opened(getNS(path));
-  // What a per-thread cache of the thread's own namespace fd would save, in the Rust loop: with
-  // the cache checked by stat(/proc/thread-self/ns/net) (correct), and unchecked (not correct:
-  // a thread moved by anyone else would be restored to a stale namespace).
-  const ops = ['do', 'do-cached-checked', 'do-cached'] as const;
-  const times = ops.map(() => [] as number[]);
-  for (let r = 0; r < 5; r++) ops.forEach((op, i) => times[i].push(floor(op, path, quick ? 5_000 : 50_000)));
-  const [open, checked, unchecked] = times.map(median);
-  extra['do() in Rust: open+setns+setns+close / cached home fd checked by stat / cached unchecked'] =
-    `${formatNs(open)} / ${formatNs(checked)} / ${formatNs(unchecked)}`;
   return [
     {
       id: '1',
-      title: '`ns.do(() => {})` vs the same syscalls in Rust',
+      title: '`ns.do(() => {})` vs the same syscalls in C (open `/proc/thread-self/ns/net`, setns there and back, close)',
       ours: { label: 'ns.do', run: (n) => timeSync(n, () => ns.do(noop)) },
-      floor: { label: 'Rust loop', run: (n) => floor('do', path, n) },
-      peers: peers([
-        [go, 'Go ns.Do', 'cni-do', path, 5],
+      floor: { label: 'C loop', run: (n) => c(['do', path], n) },
+      peers: [
+        { label: 'the same loop in Rust (crates/floor)', run: (n: number) => floor('do', path, n) },
+        ...peers([
+          [go, 'Go ns.Do', 'cni-do', path, 5],
         [go, 'vishvananda Get+Set+Set', 'vish-set', path],
-        [py, 'pyroute2 pushns+popns', 'pushpop', path],
-      ]),
+          [py, 'pyroute2 pushns+popns', 'pushpop', path],
+        ]),
+      ],
       n: quick ? 2_000 : 10_000,
       goal: 'max',
       target: 1.3,
@@ -233,40 +229,46 @@ const roundTripsAgainstNode: Maker = async ({ quick, extra }) => {
   ];
 };
 
-/** 4. `createNetNS(name)` + `deleteNetNS(name)` against `ip netns add` + `ip netns del`. */
-const lifecycleAgainstIp: Maker = ({ quick, go, py }) => {
+/** `createNetNS(name)` + `deleteNetNS(name)` in `runDir` (default: the system's), timed over `k` names. */
+function createDelete(k: number, name: () => string, runDir?: string): number {
+  const options = runDir === undefined ? undefined : { runDir };
+  return timeSync(k, () => {
+    const n = name();
+    createNetNS(n, options).close();
+    deleteNetNS(n, options);
+  });
+}
+
+/**
+ * 4. `createNetNS(name)` + `deleteNetNS(name)` against the same syscalls in C under the run
+ * directory's lock; `ip netns add` + `del` and the peers beside.
+ */
+const lifecycleAgainstC: Maker = ({ quick, c, go, py }) => {
   let i = 0;
   const name = () => `bn${process.pid}l${++i}`;
   const prefix = () => `bn${process.pid}p${++i}x`;
   return [
     {
       id: '4',
-      title: '`createNetNS(name)` + `deleteNetNS(name)` vs `ip netns add` + `ip netns del`',
-      ours: {
-        label: 'createNetNS+deleteNetNS',
-        run: (k) =>
-          timeSync(k, () => {
-            const n = name();
-            createNetNS(n).close();
-            deleteNetNS(n);
-          }),
-      },
-      floor: {
-        label: 'ip netns add+del',
-        run: (k) =>
-          timeSync(k, () => {
-            const n = name();
-            if (spawnSync('ip', ['netns', 'add', n]).status !== 0) throw new Error(`ip netns add ${n} failed`);
-            if (spawnSync('ip', ['netns', 'del', n]).status !== 0) throw new Error(`ip netns del ${n} failed`);
-          }),
-      },
+      title: '`createNetNS(name)` + `deleteNetNS(name)` vs the same syscalls in C with the run-directory lock',
+      ours: { label: 'createNetNS+deleteNetNS', run: (k) => createDelete(k, name) },
+      floor: { label: 'C loop', run: (k) => c(['named', '/run/netns', prefix()], k) },
       peers: [
+        {
+          label: 'ip netns add+del',
+          run: (k: number) =>
+            timeSync(k, () => {
+              const n = name();
+              if (spawnSync('ip', ['netns', 'add', n]).status !== 0) throw new Error(`ip netns add ${n} failed`);
+              if (spawnSync('ip', ['netns', 'del', n]).status !== 0) throw new Error(`ip netns del ${n} failed`);
+            }),
+        },
         ...(go ? [{ label: 'vishvananda NewNamed+DeleteNamed', target: 1, run: (k: number) => go('vish-named', prefix(), k) }] : []),
         ...(py ? [{ label: 'pyroute2 netns.create+remove', target: 1, run: (k: number) => py('named', prefix(), k) }] : []),
       ],
       n: quick ? 10 : 40,
-      goal: 'min',
-      target: 10,
+      goal: 'max',
+      target: 1.3,
     },
   ];
 };
@@ -305,25 +307,78 @@ const spawnAgainstNode: Maker = ({ quick }) => {
   ];
 };
 
-/** Memory and fds that one open handle costs, measured over `count` handles. */
-async function perHandleCost(count: number): Promise<{ fds: number; heapBytes: number; rssBytes: number }> {
+/** The machine's kernel slab memory (`Slab` of /proc/meminfo), in bytes: other processes add noise. */
+function slabBytes(): number {
+  return Number(/^Slab:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? NaN) * 1024;
+}
+
+/** What one thing costs, measured over `count` of them. */
+interface Cost {
+  fds: number;
+  heapBytes: number;
+  slabBytes: number;
+}
+
+/**
+ * Fds, JS heap and kernel slab memory per thing that `make` opens (and `release` closes), over
+ * `count` of them, after a warm-up round of the same size (so that heap and fd table have grown).
+ */
+function costOf<T>(count: number, make: () => T, release: (made: T[]) => void): Cost {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('the benchmark needs --expose-gc');
   const fdCount = () => readdirSync('/proc/self/fd').length;
+  release(Array.from({ length: count }, make));
   gc();
   const fds0 = fdCount();
-  const mem0 = process.memoryUsage();
-  const handles: NetNS[] = [];
-  for (let i = 0; i < count; i++) handles.push(getNS('/proc/self/ns/net'));
+  const heap0 = process.memoryUsage().heapUsed;
+  const slab0 = slabBytes();
+  const made = Array.from({ length: count }, make);
   gc();
-  const fds1 = fdCount();
-  const mem1 = process.memoryUsage();
-  for (const h of handles) h.close();
-  return { fds: (fds1 - fds0) / count, heapBytes: (mem1.heapUsed - mem0.heapUsed) / count, rssBytes: (mem1.rss - mem0.rss) / count };
+  const cost = { fds: (fdCount() - fds0) / count, heapBytes: (process.memoryUsage().heapUsed - heap0) / count, slabBytes: (slabBytes() - slab0) / count };
+  release(made);
+  return cost;
 }
 
-/** 6. `ns.do` and `ns.connect` across 1,000 open namespaces against one; memory and fds per handle. */
-const scale: Maker = async ({ quick, extra }) => {
+/** One open handle of `path`: its fd, its JS object, the kernel's open file. */
+function perHandleCost(count: number, path = '/proc/self/ns/net'): Cost {
+  return costOf(count, () => getNS(path), (hs) => hs.forEach((h) => h.close()));
+}
+
+/**
+ * One handle's pool of spare sockets (default size): a handle with a full pool, minus a handle.
+ * The spares' fds and kernel sockets; the pool's native bookkeeping (a small map) is not seen.
+ */
+function perPoolCost(path: string, count: number): Cost {
+  const spec = { family: 'ipv4', kind: 'stream' } as const;
+  const withPool = costOf(
+    count,
+    () => {
+      const h = getNS(path);
+      // A handle's first socket of a kind is made alone; the second fills its pool with spares.
+      for (let i = 0; i < 2; i++) closeSync(createSocketFd(h, spec));
+      return h;
+    },
+    (hs) => hs.forEach((h) => h.close()),
+  );
+  const bare = perHandleCost(count, path);
+  const cost = { fds: withPool.fds - bare.fds, heapBytes: withPool.heapBytes - bare.heapBytes, slabBytes: withPool.slabBytes - bare.slabBytes };
+  if (cost.fds < 1) throw new Error(`bench: the pools hold ${cost.fds} sockets per handle; they were not filled`);
+  return cost;
+}
+
+/** Creates `count` named namespaces in `runDir` called `<prefix><i>`; returns their names. */
+function manyNamed(runDir: string, prefix: string, count: number): string[] {
+  const names = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+  for (const name of names) createNetNS(name, { runDir }).close();
+  return names;
+}
+
+/**
+ * 6. Scale: `ns.do` and `ns.connect` across 1,000 open anonymous namespaces against one; memory
+ * and fds per handle and per pool of spare sockets; `listNetNS()`, named creation and lookups
+ * with many named namespaces against one.
+ */
+const scale: Maker = async ({ quick, extra, c }) => {
   const count = quick ? 100 : 1_000;
   const many: NetNS[] = [];
   const ports: number[] = [];
@@ -340,37 +395,97 @@ const scale: Maker = async ({ quick, extra }) => {
     servers.push(server);
     ports.push(await listening(server));
   }
-  const handleCost = await perHandleCost(quick ? 1_000 : 10_000);
-  extra[`fds per open NetNS handle (${quick ? '1,000' : '10,000'} handles)`] = handleCost.fds.toFixed(2);
-  extra['JS heap per open handle'] = `${handleCost.heapBytes.toFixed(0)} bytes`;
-  extra['resident memory per open handle'] = `${handleCost.rssBytes.toFixed(0)} bytes`;
+  const handles = quick ? 1_000 : 10_000;
+  const handleCost = perHandleCost(handles);
+  extra[`one open NetNS handle (${handles.toLocaleString('en')} handles)`] =
+    `${handleCost.fds.toFixed(2)} fd; ${handleCost.heapBytes.toFixed(0)} bytes of JS heap; ${handleCost.slabBytes.toFixed(0)} bytes of kernel slab (its open file; the machine's Slab in /proc/meminfo, so other processes add noise)`;
+  const pools = quick ? 100 : 1_000;
+  const poolCost = perPoolCost(benchNamespace().path, pools);
+  extra[`one handle's pool of spare sockets, default size (${pools.toLocaleString('en')} handles, minus the handles)`] =
+    `${poolCost.fds.toFixed(2)} sockets (fds); ${poolCost.heapBytes.toFixed(0)} bytes of JS heap; ${(poolCost.slabBytes / 1024).toFixed(1)} KiB of kernel slab (same caveat)`;
+
+  // Named namespaces: a run directory of the bench's own with `named` of them, and one with one.
+  const named = quick ? 100 : 1_000;
+  const removeAll = (dir: string) => listNetNS({ runDir: dir, withStale: true }).forEach((n) => deleteNetNS(n, { runDir: dir }));
+  const bigDir = benchRunDir('many', removeAll);
+  const smallDir = benchRunDir('one', removeAll);
+  const bigNames = manyNamed(bigDir, `bn${process.pid}s`, named);
+  manyNamed(smallDir, `bn${process.pid}t`, 1);
+  let k = 0;
+  const fresh = () => `bn${process.pid}c${++k}`;
+
+  // Lookups: 100 of those namespaces with a hosts file each, against one of them.
+  const spread = quick ? 20 : 100;
+  const lookupNs: NetNS[] = [];
+  onCleanup(() => lookupNs.forEach((ns) => ns.close()));
+  for (const name of bigNames.slice(0, spread)) {
+    const dir = `/etc/netns/${name}`;
+    mkdirSync(dir, { recursive: true });
+    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(`${dir}/hosts`, '10.77.7.8 bench-spread\n');
+    lookupNs.push(getNSFromName(name, { runDir: bigDir }));
+  }
+  const lookup = (ns: NetNS) => ns.promises.lookup('bench-spread').then(noop);
+
   let next = 0;
   const one = many[0];
   return [
     {
       id: '6a',
-      title: `\`ns.do\` cycling over ${count.toLocaleString('en')} open namespaces vs on 1`,
-      ours: { label: `${count} namespaces`, run: (k) => timeSync(k, () => many[next++ % count].do(noop)) },
-      floor: { label: '1 namespace', run: (k) => timeSync(k, () => one.do(noop)) },
+      title: `\`ns.do\` cycling over ${count.toLocaleString('en')} open anonymous namespaces vs on 1`,
+      ours: { label: `${count} namespaces`, run: (n) => timeSync(n, () => many[next++ % count].do(noop)) },
+      floor: { label: '1 namespace', run: (n) => timeSync(n, () => one.do(noop)) },
       n: quick ? 5_000 : 50_000,
       goal: 'max',
-      target: 1.2,
+      target: 1.1,
     },
     {
       id: '6b',
       title: `\`ns.connect\` + echo cycling over ${count.toLocaleString('en')} namespaces vs to 1`,
       ours: {
         label: `${count} namespaces`,
-        run: (k) =>
-          timeAsync(k, () => {
+        run: (n) =>
+          timeAsync(n, () => {
             const i = next++ % count;
             return tcpRoundTrip((cb) => many[i].connect({ host: '127.0.0.1', port: ports[i] }, cb));
           }),
       },
-      floor: { label: '1 namespace', run: (k) => timeAsync(k, () => tcpRoundTrip((cb) => one.connect({ host: '127.0.0.1', port: ports[0] }, cb))) },
+      floor: { label: '1 namespace', run: (n) => timeAsync(n, () => tcpRoundTrip((cb) => one.connect({ host: '127.0.0.1', port: ports[0] }, cb))) },
       n: quick ? 200 : 1_000,
       goal: 'max',
       target: 1.2,
+    },
+    {
+      id: '6c',
+      title: `\`listNetNS()\` of a run directory with ${named.toLocaleString('en')} named namespaces, per name, vs of one with 1`,
+      ours: { label: `per name of ${named}`, run: (n) => timeSync(n, () => listNetNS({ runDir: bigDir })) / named },
+      floor: { label: 'list of 1', run: (n) => timeSync(n, () => listNetNS({ runDir: smallDir })) },
+      n: quick ? 20 : 100,
+      goal: 'max',
+      target: 1.1,
+    },
+    {
+      id: '6d',
+      title: `\`createNetNS(name)\` + \`deleteNetNS(name)\` in a run directory with ${named.toLocaleString('en')} named namespaces vs with 1`,
+      ours: { label: `with ${named}`, run: (n) => createDelete(n, fresh, bigDir) },
+      floor: { label: 'with 1', run: (n) => createDelete(n, fresh, smallDir) },
+      // The kernel's share: the C loop of row 4 in the same two directories.
+      peers: [
+        { label: `C loop with ${named}`, run: (n: number) => c(['named', bigDir, `${fresh()}x`], n) },
+        { label: 'C loop with 1', run: (n: number) => c(['named', smallDir, `${fresh()}x`], n) },
+      ],
+      n: quick ? 10 : 40,
+      goal: 'max',
+      target: 1.1,
+    },
+    {
+      id: '6e',
+      title: `\`ns.lookup\` (warm) spread over ${spread} named namespaces vs on 1`,
+      ours: { label: `${spread} namespaces`, run: (n) => timeAsync(n, () => lookup(lookupNs[next++ % spread])) },
+      floor: { label: '1 namespace', run: (n) => timeAsync(n, () => lookup(lookupNs[0])) },
+      n: quick ? 200 : 2_000,
+      goal: 'max',
+      target: 1.1,
     },
   ];
 };
@@ -529,4 +644,4 @@ const routesAgainstIp: Maker = ({ quick }) => {
 };
 
 /** The comparisons, in order. */
-export const comparisons: Maker[] = [doAgainstRust, socketAgainstRust, roundTripsAgainstNode, lifecycleAgainstIp, spawnAgainstNode, scale, fetchAgainstUndici, lookupAgainstNode, rootlessAgainstNode, routesAgainstIp];
+export const comparisons: Maker[] = [doAgainstC, socketAgainstRust, roundTripsAgainstNode, lifecycleAgainstC, spawnAgainstNode, scale, fetchAgainstUndici, lookupAgainstNode, rootlessAgainstNode, routesAgainstIp];

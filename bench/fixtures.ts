@@ -21,6 +21,21 @@ export function onCleanup(fn: () => void): void {
   cleanups.push(fn);
 }
 
+/**
+ * A run directory of the bench's own (`/run/netns-bench-<pid>-<tag>`), so that a thousand named
+ * namespaces never crowd `/run/netns`. `removeAll` (the package's list and delete) runs at
+ * cleanup, then the directory's bind mount on itself is undone and the directory removed.
+ */
+export function benchRunDir(tag: string, removeAll: (dir: string) => void): string {
+  const dir = `/run/netns-bench-${process.pid}-${tag}`;
+  onCleanup(() => {
+    removeAll(dir);
+    spawnSync('umount', ['-l', dir], { stdio: 'ignore' });
+    spawnSync('rmdir', [dir], { stdio: 'ignore' });
+  });
+  return dir;
+}
+
 /** Removes what the benchmark made. */
 export function cleanup(): void {
   for (const fn of cleanups.splice(0)) {
@@ -39,7 +54,7 @@ process.on('exit', cleanup);
 export const floorBinary = join(__dirname, '..', 'target', 'release', 'netns-floor');
 
 /** Runs the floor binary for one batch and returns its ns per operation. */
-export function floor(op: 'do' | 'socket' | 'do-cached' | 'do-cached-checked', path: string, n: number): number {
+export function floor(op: 'do' | 'socket', path: string, n: number): number {
   const out = execFileSync(floorBinary, [op, path, String(n)], { encoding: 'utf8' });
   return (JSON.parse(out) as { nsPerOp: number }).nsPerOp;
 }

@@ -51,6 +51,8 @@ export interface Result {
   met: boolean;
   peers: PeerResult[];
   note?: string;
+  /** The run the row comes from: its start (UTC) and the 1-minute load average when the row began. */
+  run?: string;
 }
 
 /** The median of a list of numbers. */
@@ -122,17 +124,38 @@ function peerCell(p: PeerResult): string {
   return `${p.label}: ${formatNs(p.medianNs)}, ours ${p.speedup >= 10 ? p.speedup.toFixed(0) : p.speedup.toFixed(1)}× faster${want}`;
 }
 
+/** The first two lines of the table. */
+export const TABLE_HEAD = [
+  '| # | comparison | ours (median) | floor (median) | ratio | target | | peers (median; ours/peer speed-up) | run |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+].join('\n');
+
+/**
+ * The table of `results` merged into the table `old` (a previous generated block): rows of `old`
+ * whose id was not measured now are kept as they are (their run column names their run), the
+ * others are replaced in place, and new ids are appended.
+ */
+export function mergeTables(old: string, results: Result[]): string {
+  const fresh = new Map(toMarkdown(results).split('\n').slice(2).map((line) => [rowId(line), line]));
+  const kept = old
+    .split('\n')
+    .filter((line) => /^\| [0-9a-z]+ \|/.test(line) && rowId(line) !== '#')
+    .map((line) => fresh.get(rowId(line)) ?? line);
+  const ids = new Set(kept.map(rowId));
+  return [TABLE_HEAD, ...kept, ...[...fresh].filter(([id]) => !ids.has(id)).map(([, line]) => line)].join('\n');
+}
+
+function rowId(line: string): string {
+  return line.split('|')[1]?.trim() ?? '';
+}
+
 /** The results as a Markdown table. */
 export function toMarkdown(results: Result[]): string {
   const rows = results.map((r) => {
     const want = r.goal === 'max' ? `≤ ${r.target}` : `≥ ${r.target}×`;
     const got = r.goal === 'max' ? r.ratio.toFixed(2) : `${r.ratio.toFixed(1)}×`;
     const peers = r.peers.map(peerCell).join('<br>') || '–';
-    return `| ${r.id} | ${r.title} | ${r.ours.label}: ${formatNs(r.ours.medianNs)} | ${r.floor.label}: ${formatNs(r.floor.medianNs)} | ${got} | ${want} | ${r.met ? 'met' : 'missed'} | ${peers} |`;
+    return `| ${r.id} | ${r.title} | ${r.ours.label}: ${formatNs(r.ours.medianNs)} | ${r.floor.label}: ${formatNs(r.floor.medianNs)} | ${got} | ${want} | ${r.met ? 'met' : 'missed'} | ${peers} | ${r.run ?? ''} |`;
   });
-  return [
-    '| # | comparison | ours (median) | floor (median) | ratio | target | | peers (median; ours/peer speed-up) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rows,
-  ].join('\n');
+  return [TABLE_HEAD, ...rows].join('\n');
 }

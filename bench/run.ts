@@ -1,16 +1,19 @@
 /**
- * `npm run bench [-- --json FILE] [-- --readme] [-- --rounds N] [-- --quick]`
+ * `npm run bench [-- --json FILE] [-- --readme] [-- --rounds N] [-- --quick] [-- --only 1,4]`
  *
  * Measures every hot path of netns against its floor, side by side in one run, and prints a
- * table of medians and ratios. `--json FILE` writes the figures as JSON; `--readme` replaces the
- * table between the bench markers in README.md. No benchmark is a test: nothing here fails on a
- * time; a missed target is reported, with its cause in the README.
+ * table of medians and ratios; each row names its run (start time, and the load average when
+ * the row began). `--json FILE` writes the figures as JSON; `--readme` writes the table between
+ * the bench markers in docs/benchmarks.md (with `--only`, the rows not re-run stay as they were,
+ * with their own run). No benchmark is a test: nothing here fails on a time; a missed target is
+ * reported, with its cause in docs/benchmarks.md.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 
-import { compare, toMarkdown, type Comparison, type Result } from './harness';
+import { cFloor } from './cfloor';
+import { compare, mergeTables, toMarkdown, type Comparison, type Result } from './harness';
 import { comparisons } from './comparisons';
 import { cleanup } from './fixtures';
 import { goPeer, pyroute2Peer } from './peers';
@@ -32,38 +35,47 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   const extra: Record<string, unknown> = {};
   const notes: string[] = [];
+  const c = cFloor();
   const go = goPeer(notes);
   const py = pyroute2Peer(notes);
   for (const note of notes) process.stderr.write(`bench: ${note}\n`);
+  const started = new Date();
+  const runName = `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const startLoad = loadavg().map((l) => l.toFixed(2)).join(', ');
   for (const make of comparisons) {
-    const made = await make({ quick, extra, go, py });
-    for (const c of made as Comparison[]) {
-      if (only && !only.split(',').includes(c.id)) continue;
-      process.stderr.write(`bench ${c.id}: ${c.title} ...`);
-      const r = await compare(c, rounds);
+    const made = await make({ quick, extra, c, go, py });
+    for (const cmp of made as Comparison[]) {
+      if (only && !only.split(',').includes(cmp.id)) continue;
+      const load = loadavg()[0].toFixed(2);
+      process.stderr.write(`bench ${cmp.id} (load ${load}): ${cmp.title} ...`);
+      const r = await compare(cmp, rounds);
+      r.run = `${runName}, load ${load}`;
       process.stderr.write(` ${r.ratio.toFixed(2)} (${r.met ? 'met' : 'missed'})\n`);
       results.push(r);
     }
   }
-  const table = toMarkdown(results);
-  const date = new Date().toISOString().slice(0, 10);
-  const footer = `Measured ${date} on ${machine()}, ${rounds} rounds per row (median of the rounds).`;
+  const date = started.toISOString().slice(0, 10);
+  const endLoad = loadavg().map((l) => l.toFixed(2)).join(', ');
+  const footer =
+    `The run of ${runName}: ${machine()}, ${rounds} rounds per row (median of the rounds); load average ` +
+    `(1, 5, 15 min) ${startLoad} at its start and ${endLoad} at its end.`;
+  const docs = join(__dirname, '..', 'docs', 'benchmarks.md');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const page = process.argv.includes('--readme') ? readFileSync(docs, 'utf8') : '';
+  const a = page.indexOf(start);
+  const b = page.indexOf(end);
+  if (page && (a < 0 || b < a)) throw new Error('docs/benchmarks.md has no bench markers');
+  const merged = only && page ? mergeTables(page.slice(a, b), results) : toMarkdown(results);
+  const keptNote = only && page ? '\n\nRows whose run column names an earlier run are kept from it (`--only` re-ran the others).' : '';
+  const table = `${merged}${keptNote}`;
   const facts = Object.entries(extra).map(([k, v]) => `- ${k}: ${v}`).join('\n');
   const notesText = notes.length ? `\n\n${notes.join(' ')}` : '';
   const text = `${table}\n\n${footer}${notesText}${facts ? `\n\n${facts}` : ''}\n`;
   console.log(text);
   const jsonFile = arg('--json');
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ date, machine: machine(), rounds, results, extra }, null, 2));
-  if (process.argv.includes('--readme')) {
-    const readme = join(__dirname, '..', 'README.md');
-    const s = readFileSync(readme, 'utf8');
-    const start = '<!-- bench:start -->';
-    const end = '<!-- bench:end -->';
-    const a = s.indexOf(start);
-    const b = s.indexOf(end);
-    if (a < 0 || b < a) throw new Error('README.md has no bench markers');
-    writeFileSync(readme, `${s.slice(0, a + start.length)}\n${text}${s.slice(b)}`);
-  }
+  if (page) writeFileSync(docs, `${page.slice(0, a + start.length)}\n${text}${page.slice(b)}`);
 }
 
 process.on('SIGINT', () => {

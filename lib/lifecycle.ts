@@ -68,8 +68,9 @@ function checkedRunDir(value: unknown, name: string): string {
 }
 
 /**
- * Creates a network namespace and returns an open handle to it. No Node thread changes
- * namespace: `unshare(CLONE_NEWNET)` runs on a short-lived native thread.
+ * Creates a network namespace and returns an open handle to it. `unshare(CLONE_NEWNET)` runs on
+ * the calling thread inside one native call that switches it back before returning, as every
+ * switch of the package does: no JavaScript runs while the thread is elsewhere.
  *
  * - With a `name`: a persistent named namespace exactly as `ip netns add NAME` makes it (a bind
  *   mount on `<runDir>/<name>`), listed by `ip netns list` and usable with `ip -n NAME ...`. It

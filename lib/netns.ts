@@ -123,7 +123,8 @@ export class NetNS {
   #etcDir: string | undefined;
   readonly #owned: Owned | undefined;
   #lend: (() => number) | undefined;
-  readonly #resolvers = new Set<NetNSResolver>();
+  /** The resolvers made by `resolver()`, closed with the handle (made at the first). */
+  #resolvers: Set<NetNSResolver> | undefined;
   readonly #rootless: boolean;
   #closed = false;
   #createConnection: typeof createConnection | undefined;
@@ -248,7 +249,12 @@ export class NetNS {
     this.#etcDir = dir === undefined ? undefined : resolvePath(dir);
   }
 
-  #place = (): LookupPlace => ({ fd: this.#gate(), etcDir: this.#etcDir });
+  /** Where this handle's lookups run, read at each lookup (made at the first use). */
+  #placeFn: (() => LookupPlace) | undefined;
+
+  get #place(): () => LookupPlace {
+    return (this.#placeFn ??= () => ({ fd: this.#gate(), etcDir: this.#etcDir }));
+  }
 
   /**
    * `dns.lookup()` inside this namespace: the same arguments and results, with the files of
@@ -280,7 +286,7 @@ export class NetNS {
     this.#gate();
     this.#refuseRootless('NetNS.resolver()');
     const r = new NetNSResolver(this);
-    this.#resolvers.add(r);
+    (this.#resolvers ??= new Set()).add(r);
     return r;
   }
 
@@ -513,8 +519,8 @@ export class NetNS {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const r of this.#resolvers) r.close();
-    this.#resolvers.clear();
+    for (const r of this.#resolvers ?? []) r.close();
+    this.#resolvers?.clear();
     if (!this.#owned) return;
     finalizer.unregister(this);
     this.#owned.pool?.close();

@@ -19,7 +19,8 @@ pub fn system_run_dir() -> String {
     netns_core::system_run_dir().to_string_lossy().into_owned()
 }
 
-/// Creates a network namespace on a short-lived native thread and returns it open. With a
+/// Creates a network namespace (the calling thread unshares and switches back before it
+/// returns) and returns it open. With a
 /// `name`, it is persisted as `ip netns add` does, in `runDir` (default: the core's run dir).
 #[napi]
 pub fn create_netns(env: &Env, name: Option<String>, run_dir: Option<String>) -> Result<NsFile> {

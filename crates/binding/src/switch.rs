@@ -14,7 +14,9 @@ use crate::error::to_js;
 /// `setns(2)` on the calling thread: moves it into the namespace behind `fd` for good.
 #[napi]
 pub fn setns(env: &Env, fd: i32, nstype: i32) -> Result<()> {
-    netns_core::setns(borrow_fd(fd)?, nstype).map_err(|e| to_js(env, e))
+    netns_core::setns(borrow_fd(fd)?, nstype).map_err(|e| to_js(env, e))?;
+    netns_core::forget_home();
+    Ok(())
 }
 
 /// A `runInNs` in progress on this thread: its guard, and the duplicate of the caller's
@@ -103,4 +105,12 @@ fn call<'env>(env: &'env Env, callback: Function<'env, i32, Unknown<'env>>, arg:
 #[napi]
 pub fn restore_thread_ns(env: &Env) -> Result<bool> {
     netns_core::restore_outermost().map_err(|e| to_js(env, e))
+}
+
+/// The calling thread's cached namespace fd (the way back of its switches, opened at its first
+/// switch and closed when the thread ends), or `null`: one fd per thread that has switched,
+/// which counts of the process's fds leave out.
+#[napi]
+pub fn cached_home_fd() -> Option<i32> {
+    netns_core::cached_home_fd()
 }

@@ -12,6 +12,7 @@ mod error;
 mod etcview;
 mod gai;
 mod helper;
+mod home;
 mod inside;
 mod lifecycle;
 mod mark;
@@ -57,7 +58,8 @@ pub use resolver::{lookup_in, resolver_threads, Answer, Lookup, IDLE, THREADS_MA
 pub use rundir::{run_dir, system_run_dir, NETNS_RUN_DIR_ENV};
 pub use socket::{socket_in, Address, Family, Kind, SocketSpec, UnixPath};
 pub use sockpool::{SocketPool, SOCKET_POOL_MAX};
-pub use switch::{enter_net, identity_of_raw, restore_outermost, setns, LentFd, NsGuard};
+pub use home::cached_home_fd;
+pub use switch::{enter_net, forget_home, identity_of_raw, restore_outermost, setns, LentFd, NsGuard};
 pub use sysctl::{get_sysctl, set_sysctl, sysctl_path, SYSCTL_KEY_MAX};
 pub use thread::{gettid, thread_ns_path, THREAD_SELF_NS_NET};
 

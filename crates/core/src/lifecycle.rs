@@ -1,8 +1,9 @@
 //! Creating, listing and deleting network namespaces, named ones as `ip netns` keeps them.
 //!
 //! A named namespace is a bind mount of a namespace file onto `<run dir>/<name>`. The
-//! `unshare(CLONE_NEWNET)` that makes a namespace happens on a short-lived thread of its own, so
-//! no caller's thread ever changes namespace.
+//! `unshare(CLONE_NEWNET)` that makes a namespace happens on the calling thread under an
+//! [`NsGuard`], as every switch of the package does: the thread is back in its namespace before
+//! the call returns or fails, and if it cannot get back the process stops.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -10,14 +11,15 @@ use std::path::{Path, PathBuf};
 use nix::errno::Errno;
 use nix::fcntl::{open, OFlag};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
-use nix::sched::{unshare, CloneFlags};
-use nix::sys::stat::{fstat, Mode};
+use nix::fcntl::AtFlags;
+use nix::sys::stat::{fstat, fstatat, Mode};
 use nix::sys::statfs::fstatfs;
 use nix::unistd::unlink;
 
 use crate::error::{Error, Result, Subject};
 use crate::nsfile::{NetNs, NSFS_MAGIC, PROCFS_MAGIC};
 use crate::rundir;
+use crate::switch::NsGuard;
 use crate::thread::THREAD_SELF_NS_NET;
 
 /// The longest name, in bytes, that `ip netns` accepts (`NAME_MAX`).
@@ -60,33 +62,19 @@ pub fn task_ns_path(pid: i32, tid: i32) -> PathBuf {
     format!("/proc/{pid}/task/{tid}/ns/net").into()
 }
 
-/// Runs `f` on a new thread that first moves into a new network namespace
-/// (`unshare(2)` with `CLONE_NEWNET`) and ends with `f`. The calling thread never changes.
-fn on_new_netns_thread<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    let thread = std::thread::Builder::new()
-        .name("netns-unshare".into())
-        // It runs a few syscalls: a small stack makes the thread cheaper to start (mmap, guard page).
-        .stack_size(64 * 1024)
-        .spawn(move || {
-            unshare(CloneFlags::CLONE_NEWNET).map_err(|e| Error::sys(e, "unshare", Subject::None))?;
-            f()
-        })
-        .map_err(|e| Error::sys(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EAGAIN)), "clone", Subject::None))?;
-    thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-}
-
 /// Creates an anonymous network namespace: it has no name and lives as long as something holds
 /// it (the returned file, a socket made in it, a process in it).
 pub fn create_anonymous() -> Result<NetNs> {
-    on_new_netns_thread(NetNs::current)
+    let _home = NsGuard::unshare()?;
+    NetNs::current()
 }
 
 /// Creates the named network namespace `name` in `run_dir` as `ip netns add` does, and returns
 /// it open.
 ///
 /// Under an exclusive `flock` on `run_dir` (held until the end, see [`delete_named`]) the
-/// directory is made a shared mount; then `<run_dir>/<name>` is created with `O_EXCL`, and a new
-/// thread unshares and bind-mounts its `/proc/thread-self/ns/net` on it. A live namespace of that
+/// directory is made a shared mount; then `<run_dir>/<name>` is created with `O_EXCL`, and the
+/// calling thread unshares, bind-mounts its `/proc/thread-self/ns/net` on it, and goes back. A live namespace of that
 /// name fails with `EEXIST`; a stale entry (an empty regular file that is no mount, left by a
 /// creation or deletion that was killed half way) is removed and the name reused. If a step
 /// fails, what this call made is removed: the file, and the bind mount of the directory on itself.
@@ -96,7 +84,7 @@ pub fn create_named(run_dir: &Path, name: &str) -> Result<NetNs> {
     create_named_from(run_dir, name, Path::new(THREAD_SELF_NS_NET))
 }
 
-/// [`create_named`], bind-mounting `source` as seen from the new thread (tests give a source
+/// [`create_named`], bind-mounting `source` as seen from inside the new namespace (tests give a source
 /// that cannot be mounted, to check the clean-up).
 fn create_named_from(run_dir: &Path, name: &str, source: &Path) -> Result<NetNs> {
     let path = named_path(run_dir, name)?;
@@ -112,13 +100,13 @@ fn create_named_from(run_dir: &Path, name: &str, source: &Path) -> Result<NetNs>
 /// The steps of [`create_named_from`] that run under the run directory's lock.
 fn create_locked(path: PathBuf, source: PathBuf) -> Result<NetNs> {
     let mount_point = MountPoint::create(path)?;
-    let target = mount_point.path.clone();
-    let ns = on_new_netns_thread(move || {
+    let ns = {
+        let _home = NsGuard::unshare()?;
         let ns = NetNs::current()?;
-        mount(Some(&source), &target, Some("none"), MsFlags::MS_BIND, None::<&OsStr>)
-            .map_err(|e| Error::sys(e, "mount", Subject::Path(target.clone())))?;
-        Ok(ns)
-    })?;
+        mount(Some(&source), &mount_point.path, Some("none"), MsFlags::MS_BIND, None::<&OsStr>)
+            .map_err(|e| Error::sys(e, "mount", Subject::Path(mount_point.path.clone())))?;
+        ns
+    };
     mount_point.keep();
     Ok(ns)
 }
@@ -247,15 +235,41 @@ pub fn list_named(run_dir: &Path, with_stale: bool) -> Result<Vec<String>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(io_error(e, "opendir", run_dir)),
     };
+    // A live entry is a namespace file mounted there: its device is the namespace file system's
+    // (nsfs; procfs on kernels before 3.19). One `fstatat` relative to the directory per entry.
+    let live = if with_stale { None } else { Some(LiveCheck::new(run_dir)?) };
     let mut names = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| io_error(e, "readdir", run_dir))?;
-        if with_stale || entry_state(&entry.path()) == EntryState::Live {
-            names.push(entry.file_name().to_string_lossy().into_owned());
+        let name = entry.file_name();
+        if live.as_ref().is_none_or(|l| l.is_live(&name)) {
+            names.push(name.to_string_lossy().into_owned());
         }
     }
     names.sort();
     Ok(names)
+}
+
+/// Tells live entries of one run directory without a path walk per entry.
+struct LiveCheck {
+    dir: std::os::fd::OwnedFd,
+    ns_dev: libc::dev_t,
+}
+
+impl LiveCheck {
+    fn new(run_dir: &Path) -> Result<LiveCheck> {
+        let dir = open(run_dir, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+            .map_err(|e| Error::sys(e, "open", Subject::Path(run_dir.into())))?;
+        let ns_dev = nix::sys::stat::stat(THREAD_SELF_NS_NET)
+            .map_err(|e| Error::sys(e, "stat", Subject::Path(THREAD_SELF_NS_NET.into())))?
+            .st_dev;
+        Ok(LiveCheck { dir, ns_dev })
+    }
+
+    /// Whether a namespace is mounted on `name` (the mount's root is what `fstatat` sees).
+    fn is_live(&self, name: &OsStr) -> bool {
+        fstatat(&self.dir, name, AtFlags::AT_SYMLINK_NOFOLLOW).is_ok_and(|st| st.st_dev == self.ns_dev)
+    }
 }
 
 fn io_error(e: std::io::Error, syscall: &'static str, path: &Path) -> Error {

@@ -1,12 +1,12 @@
 //! The run directory of named namespaces (`/run/netns`), and making it a shared mount.
 
 use std::ffi::{CString, OsStr};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::fcntl::{open, Flock, FlockArg, OFlag};
+use nix::fcntl::{open, OFlag};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sys::stat::Mode;
 use nix::unistd::mkdir;
@@ -45,7 +45,8 @@ pub fn run_dir() -> PathBuf {
 /// too, and the kernel drops the lock when its holder dies, even by `SIGKILL`. `ip netns add`
 /// takes the same lock while it makes the directory shared.
 pub(crate) struct LockedRunDir {
-    _lock: Flock<OwnedFd>,
+    /// The open directory that holds the lock.
+    _lock: OwnedFd,
     dir: PathBuf,
     /// Whether this holder bind-mounted the directory on itself (see [`LockedRunDir::undo_bind`]).
     bound: bool,
@@ -54,24 +55,35 @@ pub(crate) struct LockedRunDir {
 /// Opens `dir` and locks it (`LOCK_EX`, waiting for the holder). With `create`, a missing
 /// directory is made first (mode 0755, not its parents, as ip does). A missing directory
 /// without `create` fails with `ENOENT` from `open`.
+///
+/// The lock goes with the fd: closing it (on drop) releases it, with no `LOCK_UN` of its own.
 pub(crate) fn lock(dir: &Path, create: bool) -> Result<LockedRunDir> {
-    if create {
-        match mkdir(dir, Mode::from_bits_truncate(0o755)) {
-            Ok(()) | Err(Errno::EEXIST) => {}
+    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    let opened = match open(dir, flags, Mode::empty()) {
+        // Only a missing directory is made: an existing one costs no mkdir.
+        Err(Errno::ENOENT) if create => match mkdir(dir, Mode::from_bits_truncate(0o755)) {
+            Ok(()) | Err(Errno::EEXIST) => open(dir, flags, Mode::empty()),
             Err(e) => return Err(Error::sys(e, "mkdir", Subject::Path(dir.into()))),
+        },
+        other => other,
+    };
+    let fd = opened.map_err(|e| Error::sys(e, "open", Subject::Path(dir.into())))?;
+    check_writable(dir)?;
+    loop {
+        match lock_exclusive(&fd) {
+            Ok(()) => break,
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(Error::sys(e, "flock", Subject::Path(dir.into()))),
         }
     }
-    let mut fd = open(dir, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-        .map_err(|e| Error::sys(e, "open", Subject::Path(dir.into())))?;
-    check_writable(dir)?;
-    let lock = loop {
-        match Flock::lock(fd, FlockArg::LockExclusive) {
-            Ok(lock) => break lock,
-            Err((back, Errno::EINTR)) => fd = back,
-            Err((_, e)) => return Err(Error::sys(e, "flock", Subject::Path(dir.into()))),
-        }
-    };
-    Ok(LockedRunDir { _lock: lock, dir: dir.into(), bound: false })
+    Ok(LockedRunDir { _lock: fd, dir: dir.into(), bound: false })
+}
+
+/// `flock(2)` with `LOCK_EX`. (nix's `Flock` unlocks with `LOCK_UN` on drop; the close that
+/// follows releases the lock anyway, so that call is saved.)
+fn lock_exclusive(fd: &OwnedFd) -> nix::Result<()> {
+    // SAFETY: flock only takes the fd number and a flag.
+    Errno::result(unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX) }).map(drop)
 }
 
 /// Fails (`EACCES`, or `EROFS`) when this process may not make or remove entries in `dir`,

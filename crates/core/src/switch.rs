@@ -1,12 +1,13 @@
 //! Switching the calling thread between network namespaces, with a guaranteed way back.
 
 use std::cell::Cell;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 
 use nix::errno::Errno;
 use nix::sched::CloneFlags;
 
 use crate::error::{Error, Result, Subject};
+use crate::home::{self, WayBack};
 use crate::nsfile::{Identity, NetNs};
 use crate::thread::gettid;
 
@@ -44,16 +45,16 @@ fn is_current(target: BorrowedFd<'_>) -> bool {
 /// The calling thread, switched into another network namespace until this guard drops.
 ///
 /// Dropping the guard switches the thread back to the namespace it was in, also on an early
-/// return or an unwinding panic. The way back is a private fd, checked by identity before it is
-/// used: if that fd was closed or now names another namespace (code that closed fds it did not
-/// own), or the switch back fails, the thread would be in a namespace nobody chose, and the
-/// process is stopped with a message rather than let it go on there. A guard for the namespace
-/// the thread is in already, made without `CAP_SYS_ADMIN`, switches nothing either way
-/// ([`enter_net`]).
+/// return or an unwinding panic. The way back is a private fd (the thread's cached namespace fd,
+/// see `home.rs`, or one opened for a nested switch), checked by identity before it is used: if
+/// that fd was closed or now names another namespace (code that closed fds it did not own), or
+/// the switch back fails, the thread would be in a namespace nobody chose, and the process is
+/// stopped with a message rather than let it go on there. A guard for the namespace the thread is in
+/// already, made without `CAP_SYS_ADMIN`, switches nothing either way ([`enter_net`]).
 #[must_use = "the thread switches back when the guard drops"]
 #[derive(Debug)]
 pub struct NsGuard {
-    host: NetNs,
+    host: WayBack,
     host_id: Identity,
     outermost: bool,
     switched: bool,
@@ -67,11 +68,28 @@ thread_local! {
 impl NsGuard {
     /// Switches the calling thread into `target`, remembering where it was.
     pub fn enter(target: BorrowedFd<'_>) -> Result<NsGuard> {
-        let host = NetNs::current()?;
-        let host_id = host.identity()?;
-        let switched = enter_net(target)?;
+        NsGuard::switch(|| enter_net(target))
+    }
+
+    /// Moves the calling thread into a new network namespace (`unshare(2)` with
+    /// `CLONE_NEWNET`), remembering where it was: the new namespace lives while the thread is
+    /// in it, and after the guard drops only if something holds it (an open fd, a bind mount).
+    pub fn unshare() -> Result<NsGuard> {
+        NsGuard::switch(|| {
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET)
+                .map(|()| true)
+                .map_err(|e| Error::sys(e, "unshare", Subject::None))
+        })
+    }
+
+    /// Takes the way back, then runs `move_thread` (which says whether the thread moved); a
+    /// failure leaves the thread where it was.
+    fn switch(move_thread: impl FnOnce() -> Result<bool>) -> Result<NsGuard> {
+        let free = OUTERMOST.with(|o| o.get().is_none());
+        let (host, host_id) = home::way_back(free)?;
+        let switched = move_thread()?;
         // A guard that did not switch has no way back to keep: the thread never left.
-        let outermost = switched && OUTERMOST.with(|o| o.get().is_none());
+        let outermost = switched && free;
         if outermost {
             OUTERMOST.with(|o| o.set(Some((host.as_fd().as_raw_fd(), host_id))));
         }
@@ -113,6 +131,15 @@ impl Drop for NsGuard {
     }
 }
 
+/// Forgets the calling thread's cached namespace fd after the thread moved for good (the raw
+/// [`setns`]), so the cache does not keep the namespace it left alive. While a guard of the
+/// thread is active the cache is its way back and stays; the next outermost switch replaces it.
+pub fn forget_home() {
+    if OUTERMOST.with(|o| o.get().is_none()) {
+        home::forget();
+    }
+}
+
 /// Switches the calling thread back to where its outermost active [`NsGuard`] found it, ahead
 /// of the guard's own drop: for code that must run in the thread's own namespace although the
 /// stack will never unwind (the `'exit'` handlers of a process that exits inside a callback).
@@ -124,7 +151,7 @@ pub fn restore_outermost() -> Result<bool> {
     if identity_of_raw(fd) != Some(id) {
         fail_stop(&format!("the fd that held its namespace ({fd}) was closed or replaced while it was switched"));
     }
-    // SAFETY: the outermost guard owns `fd` until it drops, which clears OUTERMOST first.
+    // SAFETY: the outermost guard holds `fd` open until it drops, which clears OUTERMOST first.
     setns(unsafe { BorrowedFd::borrow_raw(fd) }, libc::CLONE_NEWNET)?;
     Ok(true)
 }
@@ -182,6 +209,7 @@ fn fail_stop(why: &str) -> ! {
 mod tests {
     use super::*;
     use crate::testutil::{unshared_netns, without_sys_admin};
+    use std::os::fd::AsFd;
 
     #[test]
     fn guard_enters_and_restores() {
