@@ -61,12 +61,19 @@ const { createNetNS } = require('netns');
   // What the helper holds: /dev/null on 0-2 and its channel; no fd of ours. Besides, a thread of
   // the helper that switched keeps its own way back (crates/core/src/home.rs): the link of its
   // /proc/<pid>/task/<tid>/ns/net and the helper's own namespace, named here as such.
+  // The helper closes its copy of a namespace it made just after sending it, so the listing
+  // waits (up to 2 s) for the copies of red and blue to go.
   const helperNet = fs.readlinkSync('/proc/' + helpers[0] + '/ns/net');
-  const helperFds = fs.readdirSync('/proc/' + helpers[0] + '/fd')
+  const listHelperFds = () => fs.readdirSync('/proc/' + helpers[0] + '/fd')
     .map((n) => fs.readlinkSync('/proc/' + helpers[0] + '/fd/' + n))
     .map((l) => l === helperNet ? 'own netns' : l.startsWith('/proc/' + helpers[0] + '/task/') && l.endsWith('/ns/net') ? 'own thread link' : l)
     .filter((l, i) => i < 4 || (l !== 'own netns' && l !== 'own thread link'))
     .map((l, i) => i + ' ' + l);
+  let helperFds = listHelperFds();
+  for (let i = 0; i < 100 && helperFds.length > 4; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    helperFds = listHelperFds();
+  }
   const ownerDiffers = fs.readlinkSync('/proc/self/ns/user') !== fs.readlinkSync('/proc/' + helpers[0] + '/ns/user');
   for (const ns of [red, blue]) ns.setLinkUp('lo');
   red.addVeth('veth-r', 'veth-b', blue);
