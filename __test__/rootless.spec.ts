@@ -292,6 +292,7 @@ const attempts = {
   setns: () => setns(ns.fd, 0),
   vethToHost: () => ns.addVeth('mx0', 'mx1', host),
   vethFromHost: () => host.addVeth('mx0', 'mx1', ns),
+  moveToHost: () => ns.moveLink('lo', host),
   named: () => createNetNS('x', { rootless: true }),
 };
 for (const [name, attempt] of Object.entries(attempts)) {
@@ -329,11 +330,13 @@ console.log(JSON.stringify({ codes, operations, stillWorks, off }));
     setns: unsupported,
     vethToHost: mixed,
     vethFromHost: mixed,
+    moveToHost: mixed,
     named: 'ERR_INVALID_ARG_VALUE:TypeError',
   });
   t.is(r.operations.do, 'NetNS.do()');
   t.is(r.operations.setns, 'setns()');
   t.is(r.operations.vethToHost, 'NetNS.addVeth()');
+  t.is(r.operations.moveToHost, 'NetNS.moveLink()');
   t.true(r.stillWorks);
   t.deepEqual(r.off, {
     code: 'ERR_NETNS_USERNS_UNAVAILABLE',
