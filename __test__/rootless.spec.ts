@@ -306,6 +306,7 @@ const attempts = {
   setns: () => setns(ns.fd, 0),
   vethToHost: () => ns.addVeth('mx0', 'mx1', host),
   vethFromHost: () => host.addVeth('mx0', 'mx1', ns),
+  moveToHost: () => ns.moveLink('lo', host),
   named: () => createNetNS('x', { rootless: true }),
 };
 for (const [name, attempt] of Object.entries(attempts)) {
@@ -343,11 +344,13 @@ console.log(JSON.stringify({ codes, operations, stillWorks, off }));
     setns: unsupported,
     vethToHost: mixed,
     vethFromHost: mixed,
+    moveToHost: mixed,
     named: 'ERR_INVALID_ARG_VALUE:TypeError',
   });
   t.is(r.operations.do, 'NetNS.do()');
   t.is(r.operations.setns, 'setns()');
   t.is(r.operations.vethToHost, 'NetNS.addVeth()');
+  t.is(r.operations.moveToHost, 'NetNS.moveLink()');
   t.true(r.stillWorks);
   t.deepEqual(r.off, {
     code: 'ERR_NETNS_USERNS_UNAVAILABLE',
@@ -376,3 +379,196 @@ function running(pid: number): boolean {
     return false;
   }
 }
+
+interface Routed {
+  uid: number;
+  forward: string[];
+  echo: string;
+  defaultRoute: unknown;
+  marked: string;
+  unmarked: string;
+  rule: unknown;
+  refused: Record<string, unknown>;
+  v6Forward: string;
+  hidden: string;
+  readOnly: string;
+  helpersAfter: number[];
+}
+
+test('as an ordinary user, three rootless namespaces routed without ip: forwarding by setSysctl, default routes, a fwmark rule, the kernel detail on a refusal', async (t) => {
+  const body = `${COMMON}
+const net = require('node:net');
+const { createNetNS } = require('netns');
+const echoServer = async (ns, host) => {
+  const server = ns.listen(net.createServer((s) => s.end('echo ' + s.remoteAddress)), { host, port: 0 });
+  await once(server, 'listening');
+  return server;
+};
+const fetchLine = (ns, options) => new Promise((ok) => {
+  const s = ns.connect(options);
+  let got = '';
+  s.on('data', (d) => (got += d)).once('end', () => ok(got)).once('error', (e) => ok(e.code));
+});
+const wire = (a, aDev, aCidr, b, bDev, bCidr) => {
+  a.addVeth(aDev, bDev, b);
+  a.addAddress(aDev, aCidr); b.addAddress(bDev, bCidr);
+  a.setLinkUp(aDev); b.setLinkUp(bDev);
+};
+(async () => {
+  const [client, router, server] = [1, 2, 3].map(() => createNetNS({ rootless: true }));
+  for (const ns of [client, router, server]) ns.setLinkUp('lo');
+  wire(client, 'c0', '10.61.1.2/24', router, 'r-c', '10.61.1.1/24');
+  wire(router, 'r-s', '10.61.2.1/24', server, 's0', '10.61.2.2/24');
+  router.setSysctl('net.ipv4.ip_forward', 1);
+  const forward = [client, router, server].map((ns) => ns.sysctl('net.ipv4.ip_forward'));
+
+  // A marked socket is steered by a fwmark rule into table 100, whose route reaches a server on
+  // the router's loopback; the main table has no such route yet.
+  router.addAddress('lo', '10.61.8.1/32');
+  const onRouter = await echoServer(router, '10.61.8.1');
+  client.addRoute({ to: '10.61.8.0/24', via: '10.61.1.1', table: 100 });
+  client.addRule({ fwmark: 0x2a, table: 100, priority: 1000 });
+  const target = { host: '10.61.8.1', port: onRouter.address().port };
+  const marked = await fetchLine(client, { ...target, mark: 0x2a });
+  const unmarked = await fetchLine(client, target);
+  const rule = client.rules().find((r) => r.priority === 1000);
+
+  // Default routes both ways through the router: a TCP echo from client to server.
+  client.addRoute({ to: 'default', via: '10.61.1.1' });
+  server.addRoute({ to: 'default', via: '10.61.2.1' });
+  const onServer = await echoServer(server, '10.61.2.2');
+  const echo = await fetchLine(client, { host: '10.61.2.2', port: onServer.address().port });
+  const defaultRoute = client.routes().find((r) => r.to === 'default');
+
+  // The kernel's refusal, its extended ack included, comes back from the helper.
+  const refused = {};
+  try { client.addRoute({ to: '10.99.0.0/16', via: '10.98.0.1' }); } catch (e) {
+    Object.assign(refused, { name: e.name, code: e.code, syscall: e.syscall, target: e.target, detail: e.detail });
+  }
+  // Sysctls: another per-namespace key; a key the kernel hides from a namespace that a user
+  // namespace other than the initial one owns; a key that is global, read-only in any namespace.
+  router.setSysctl('net.ipv6.conf.all.forwarding', '1');
+  const v6Forward = router.sysctl('net.ipv6.conf.all.forwarding');
+  const codeOf = (f) => { try { f(); return 'no error'; } catch (e) { return e.code; } };
+  const hidden = codeOf(() => router.sysctl('net.ipv6.route.gc_thresh'));
+  const readOnly = codeOf(() => router.setSysctl('net.core.rmem_max', 1 << 20));
+
+  onRouter.close(); onServer.close();
+  await Promise.all([once(onRouter, 'close'), once(onServer, 'close')]);
+  for (const ns of [client, router, server]) ns.close();
+  console.log(JSON.stringify({ uid: process.getuid(), forward, echo, defaultRoute, marked, unmarked, rule, refused, v6Forward,
+    hidden, readOnly, helpersAfter: children() }));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+  const r = await runJsonAsUser<Routed>(body);
+  t.is(r.uid, NOBODY);
+  t.deepEqual(r.forward, ['0', '1', '0'], "forwarding is the router's alone");
+  t.is(r.marked, 'echo 10.61.1.2');
+  t.is(r.unmarked, 'ENETUNREACH');
+  t.deepEqual(r.rule, { family: 4, priority: 1000, table: 100, fwmark: 0x2a, mask: 0xffffffff });
+  t.is(r.echo, 'echo 10.61.1.2', 'routed, not translated');
+  t.deepEqual(r.defaultRoute, {
+    to: 'default',
+    family: 4,
+    via: '10.61.1.1',
+    dev: 'c0',
+    table: 254,
+    scope: 'global',
+    type: 'unicast',
+    protocol: 3,
+  });
+  t.deepEqual(r.refused, {
+    name: 'NetNSSystemError',
+    code: 'ENETUNREACH',
+    syscall: 'RTM_NEWROUTE',
+    target: '10.99.0.0/16',
+    detail: 'Nexthop has invalid gateway',
+  });
+  t.is(r.v6Forward, '1');
+  t.is(r.hidden, 'ENOENT');
+  t.is(r.readOnly, 'EACCES');
+  t.deepEqual(r.helpersAfter, []);
+});
+
+interface Bridged {
+  echoes: string[];
+  ports: unknown[];
+  moved: { source: string[]; target: string[]; taken: string; sourceAfter: string[]; targetAfter: string[] };
+  addresses: string[];
+  afterDelete: string[];
+  notThere: string;
+  helpersAfter: number[];
+}
+
+test('as an ordinary user, a bridge joins rootless namespaces; setLink, moveLink with a rename, addresses() and deleteAddress()', async (t) => {
+  const body = `${COMMON}
+const net = require('node:net');
+const { createNetNS } = require('netns');
+(async () => {
+  const [hub, b, c] = [1, 2, 3].map(() => createNetNS({ rootless: true }));
+  // A bridge in hub with a port to each of b and c; the bridge itself has hub's address.
+  hub.addBridge('br0');
+  hub.addAddress('br0', '10.62.0.1/24');
+  hub.setLink('br0', { up: true });
+  for (const [ns, port, cidr] of [[b, 'p-b', '10.62.0.2/24'], [c, 'p-c', '10.62.0.3/24']]) {
+    hub.addVeth(port, 'e0', ns);
+    hub.setLink(port, { master: 'br0', up: true });
+    ns.addAddress('e0', cidr);
+    ns.setLinkUp('e0');
+  }
+  hub.setLink('p-b', { mtu: 1400, name: 'port-b' });
+  const ports = hub.links().filter((l) => l.kind === 'veth').map(({ name, mtu, up, master }) => ({ name, mtu, up, master }));
+
+  // TCP across the bridge: b to c, and hub to c.
+  const server = c.listen(net.createServer((s) => s.end('echo ' + s.remoteAddress)), { host: '10.62.0.3', port: 0 });
+  await once(server, 'listening');
+  const echoes = [];
+  for (const from of [b, hub]) {
+    const s = from.connect({ host: '10.62.0.3', port: server.address().port });
+    let got = '';
+    s.on('data', (d) => (got += d));
+    await once(s, 'end');
+    echoes.push(got);
+  }
+  server.close();
+
+  // A link moved from b to c, renamed on the way; a move onto a name c has is EEXIST and leaves it in b.
+  const names = (ns) => ns.links().map((l) => l.name).sort();
+  b.addVeth('m0', 'm1');
+  b.moveLink('m1', c, { name: 'moved0' });
+  const moved = { source: names(b), target: names(c) };
+  b.addVeth('m2', 'm3');
+  try { b.moveLink('m3', c, { name: 'moved0' }); moved.taken = 'no error'; } catch (e) { moved.taken = e.code; }
+  Object.assign(moved, { sourceAfter: names(b), targetAfter: names(c) });
+
+  // Addresses, IPv4 and IPv6, listed per device and deleted.
+  b.addAddress('m0', '10.63.0.1/24');
+  b.addAddress('m0', 'fd00:63::1/64');
+  const addresses = b.addresses('m0').map((a) => a.cidr + ' ' + a.family + ' ' + a.scope);
+  b.deleteAddress('m0', '10.63.0.1/24');
+  const afterDelete = b.addresses('m0').map((a) => a.cidr);
+  let notThere = 'no error';
+  try { b.deleteAddress('m0', '10.63.0.1/24'); } catch (e) { notThere = e.code; }
+
+  for (const ns of [hub, b, c]) ns.close();
+  console.log(JSON.stringify({ echoes, ports, moved, addresses, afterDelete, notThere, helpersAfter: children() }));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+  const r = await runJsonAsUser<Bridged>(body);
+  t.deepEqual(r.echoes, ['echo 10.62.0.2', 'echo 10.62.0.1']);
+  t.deepEqual(r.ports, [
+    { name: 'port-b', mtu: 1400, up: true, master: 'br0' },
+    { name: 'p-c', mtu: 1500, up: true, master: 'br0' },
+  ]);
+  t.deepEqual(r.moved, {
+    source: ['e0', 'lo', 'm0'],
+    target: ['e0', 'lo', 'moved0'],
+    taken: 'EEXIST',
+    sourceAfter: ['e0', 'lo', 'm0', 'm2', 'm3'],
+    targetAfter: ['e0', 'lo', 'moved0'],
+  });
+  t.deepEqual(r.addresses, ['10.63.0.1/24 4 global', 'fd00:63::1/64 6 global']);
+  t.deepEqual(r.afterDelete, ['fd00:63::1/64']);
+  t.is(r.notThere, 'EADDRNOTAVAIL');
+  t.deepEqual(r.helpersAfter, []);
+});

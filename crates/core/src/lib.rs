@@ -17,6 +17,7 @@ mod inside;
 mod lifecycle;
 mod mark;
 mod netlink;
+mod netwire;
 mod nsfile;
 mod op;
 mod resolver;
@@ -39,19 +40,21 @@ pub use lifecycle::{
     create_anonymous, create_named, delete_named, list_named, named_path, pid_ns_path, task_ns_path, validate_name,
     NAME_MAX,
 };
-// The device operations as exported run wherever their namespace can be entered (crate::inside).
+// The network operations as exported run wherever their namespace can be entered (crate::inside).
 pub use helper::LOOKUPS_MAX;
-pub use inside::{add_address, add_veth, delete_link, list_links, set_link_up};
+pub use inside::{
+    add_address, add_bridge, add_route, add_rule, add_veth, delete_address, delete_link, delete_route, delete_rule,
+    get_sysctl, list_addresses, list_links, list_routes, list_rules, move_link, replace_route, set_link, set_link_up,
+    set_sysctl,
+};
 pub use op::{Op, Reply};
 pub use rootless::{adopt, create_rootless, helper_status, owner_user_ns, owns, release};
 pub use userns::{diagnose, enter_own_user_ns, UserNsBlock};
 pub use mark::{bind_to_device, get_mark, set_mark};
 pub use netlink::{
-    add_bridge, add_route, add_rule, delete_address, delete_route, delete_rule, link_index, list_addresses,
-    list_routes, list_rules, move_link, replace_route, set_link,
-    Link, LinkAddress, LinkChanges, Route, Rule, RTN_ANYCAST, RTN_BLACKHOLE, RTN_BROADCAST, RTN_LOCAL, RTN_MULTICAST,
-    RTN_PROHIBIT, RTN_THROW, RTN_UNICAST, RTN_UNREACHABLE, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE,
-    RT_SCOPE_UNIVERSE, RT_TABLE_MAIN,
+    link_index, Link, LinkAddress, LinkChanges, Route, Rule, RTN_ANYCAST, RTN_BLACKHOLE, RTN_BROADCAST, RTN_LOCAL,
+    RTN_MULTICAST, RTN_PROHIBIT, RTN_THROW, RTN_UNICAST, RTN_UNREACHABLE, RT_SCOPE_HOST, RT_SCOPE_LINK,
+    RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN,
 };
 pub use nsfile::{is_ns_or_err, Identity, NetNs, NSFS_MAGIC, PROCFS_MAGIC};
 pub use resolver::{lookup_in, resolver_threads, Answer, Lookup, IDLE, THREADS_MAX, THREADS_PER_VIEW};
@@ -60,7 +63,7 @@ pub use socket::{socket_in, Address, Family, Kind, SocketSpec, UnixPath};
 pub use sockpool::{SocketPool, SOCKET_POOL_MAX};
 pub use home::cached_home_fd;
 pub use switch::{enter_net, forget_home, identity_of_raw, restore_outermost, setns, LentFd, NsGuard};
-pub use sysctl::{get_sysctl, set_sysctl, sysctl_path, SYSCTL_KEY_MAX};
+pub use sysctl::{sysctl_path, SYSCTL_KEY_MAX};
 pub use thread::{gettid, thread_ns_path, THREAD_SELF_NS_NET};
 
 /// `CLONE_NEWNET`: the namespace type of a network namespace (`setns(2)`'s `nstype`).

@@ -262,6 +262,53 @@ mod tests {
         crate::delete_link(b.as_fd(), "rb").unwrap();
         assert!(!crate::list_links(a.as_fd()).unwrap().iter().any(|l| l.name == "ra"));
 
+        // The rest of the network, through the helper: a bridge, a change of a link, a move from
+        // one namespace to the other (renamed), addresses, routes (with the kernel's detail on a
+        // refusal), rules and sysctls.
+        crate::add_bridge(a.as_fd(), "rbr").unwrap();
+        crate::add_veth(a.as_fd(), "rm0", "rm1", None).unwrap();
+        let changes = crate::LinkChanges { mtu: Some(1400), master: Some(Some("rbr".into())), ..Default::default() };
+        crate::set_link(a.as_fd(), "rm0", &changes).unwrap();
+        let rm0 = crate::list_links(a.as_fd()).unwrap().into_iter().find(|l| l.name == "rm0").unwrap();
+        assert_eq!((rm0.mtu, rm0.master.as_deref()), (1400, Some("rbr")));
+        crate::move_link(a.as_fd(), "rm1", b.as_fd(), Some("moved")).unwrap();
+        assert!(!crate::list_links(a.as_fd()).unwrap().iter().any(|l| l.name == "rm1"));
+        assert!(crate::list_links(b.as_fd()).unwrap().iter().any(|l| l.name == "moved"));
+        let ip = |text: &str| text.parse::<std::net::IpAddr>().unwrap();
+        crate::add_address(b.as_fd(), "moved", ip("10.9.1.2"), 24).unwrap();
+        crate::set_link_up(b.as_fd(), "moved", true).unwrap();
+        let found = crate::list_addresses(b.as_fd(), Some("moved")).unwrap();
+        assert_eq!(found.iter().map(|a| (a.address, a.prefix_len)).collect::<Vec<_>>(), [(ip("10.9.1.2"), 24)]);
+        let default = crate::Route { gateway: Some(ip("10.9.1.1")), ..crate::Route::to(ip("0.0.0.0"), 0) };
+        crate::add_route(b.as_fd(), &default).unwrap();
+        let routes = crate::list_routes(b.as_fd(), Some(false), Some(crate::RT_TABLE_MAIN)).unwrap();
+        let via_moved = |r: &crate::Route| r.gateway == default.gateway && r.dev.as_deref() == Some("moved");
+        assert!(routes.iter().any(|r| r.dst_len == 0 && via_moved(r)));
+        let off_link = crate::Route { gateway: Some(ip("10.77.0.1")), ..crate::Route::to(ip("10.78.0.0"), 16) };
+        let e = crate::add_route(b.as_fd(), &off_link).unwrap_err();
+        assert_eq!(e.errno(), Some(Errno::ENETUNREACH));
+        assert!(matches!(e, Error::Sys { syscall: "RTM_NEWROUTE", detail: Some(_), .. }), "{e:?}");
+        crate::delete_route(b.as_fd(), &default).unwrap();
+        let rule = crate::Rule {
+            v6: false,
+            priority: Some(100),
+            table: 100,
+            fwmark: Some(42),
+            fwmask: None,
+            src: None,
+            dst: None,
+        };
+        crate::add_rule(b.as_fd(), &rule).unwrap();
+        let listed = crate::list_rules(b.as_fd()).unwrap();
+        assert!(listed.iter().any(|r| r.priority == Some(100) && r.fwmark == Some(42) && r.table == 100));
+        crate::delete_rule(b.as_fd(), &rule).unwrap();
+        assert_eq!(crate::get_sysctl(b.as_fd(), "net.ipv4.ip_forward").unwrap(), "0");
+        crate::set_sysctl(b.as_fd(), "net.ipv4.ip_forward", "1").unwrap();
+        assert_eq!(crate::get_sysctl(b.as_fd(), "net.ipv4.ip_forward").unwrap(), "1");
+        assert_eq!(crate::get_sysctl(a.as_fd(), "net.ipv4.ip_forward").unwrap(), "0");
+        crate::delete_address(b.as_fd(), "moved", ip("10.9.1.2"), 24).unwrap();
+        crate::delete_link(b.as_fd(), "moved").unwrap();
+
         // Sockets: made in the namespace, set up here (the bind is the namespace's).
         let mut spec = SocketSpec::new(Family::Inet, Kind::Stream);
         spec.bind = Some(Address::Ip("127.0.0.1:0".parse().unwrap()));

@@ -3,6 +3,7 @@
 //! in host byte order (both ends are the same build of this crate on the same machine).
 
 use std::io::{IoSlice, IoSliceMut};
+use std::net::IpAddr;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::path::PathBuf;
 
@@ -41,6 +42,10 @@ impl Writer {
         self
     }
 
+    pub(crate) fn bool(&mut self, v: bool) -> &mut Self {
+        self.u8(v as u8)
+    }
+
     pub(crate) fn i32(&mut self, v: i32) -> &mut Self {
         self.0.extend_from_slice(&v.to_ne_bytes());
         self
@@ -57,9 +62,35 @@ impl Writer {
     }
 
     pub(crate) fn opt_str(&mut self, v: Option<&str>) -> &mut Self {
+        self.opt(v, Self::str)
+    }
+
+    /// 0 for `None`, else 1 and what `put` writes of the value.
+    pub(crate) fn opt<T>(&mut self, v: Option<T>, put: impl FnOnce(&mut Self, T) -> &mut Self) -> &mut Self {
         match v {
             None => self.u8(0),
-            Some(s) => self.u8(1).str(s),
+            Some(v) => put(self.u8(1), v),
+        }
+    }
+
+    /// The number of items, then what `put` writes of each.
+    pub(crate) fn list<T>(
+        &mut self,
+        items: &[T],
+        mut put: impl for<'w> FnMut(&'w mut Self, &T) -> &'w mut Self,
+    ) -> &mut Self {
+        self.u32(items.len() as u32);
+        for item in items {
+            put(self, item);
+        }
+        self
+    }
+
+    /// An IPv4 or IPv6 address: its family (4 or 6), then its bytes.
+    pub(crate) fn ip(&mut self, ip: IpAddr) -> &mut Self {
+        match ip {
+            IpAddr::V4(a) => self.u8(4).bytes(&a.octets()),
+            IpAddr::V6(a) => self.u8(6).bytes(&a.octets()),
         }
     }
 }
@@ -109,7 +140,33 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn opt_string(&mut self) -> Result<Option<String>> {
-        Ok(if self.bool()? { Some(self.string()?) } else { None })
+        self.opt(Self::string)
+    }
+
+    /// Reads what [`Writer::opt`] wrote.
+    pub(crate) fn opt<T>(&mut self, get: impl FnOnce(&mut Self) -> Result<T>) -> Result<Option<T>> {
+        Ok(if self.bool()? { Some(get(self)?) } else { None })
+    }
+
+    /// Reads what [`Writer::list`] wrote.
+    pub(crate) fn list<T>(&mut self, mut get: impl FnMut(&mut Self) -> Result<T>) -> Result<Vec<T>> {
+        let n = self.u32()? as usize;
+        // Each item takes a byte at least: a count beyond what is left is garbled, not a big allocation.
+        if n > self.buf.len() {
+            return Err(garbled());
+        }
+        (0..n).map(|_| get(self)).collect()
+    }
+
+    /// Reads what [`Writer::ip`] wrote.
+    pub(crate) fn ip(&mut self) -> Result<IpAddr> {
+        let family = self.u8()?;
+        let bytes = self.bytes()?;
+        match family {
+            4 => <[u8; 4]>::try_from(bytes).map(IpAddr::from).map_err(|_| garbled()),
+            6 => <[u8; 16]>::try_from(bytes).map(IpAddr::from).map_err(|_| garbled()),
+            _ => Err(garbled()),
+        }
     }
 
     pub(crate) fn opt_path(&mut self) -> Result<Option<PathBuf>> {
