@@ -1,5 +1,5 @@
 /**
- * The resolver threads' limit (64 in the process): idle threads make way for a new view, so
+ * The resolver threads' limit (native.resolverThreadsMax(), 128): idle threads make way for a new view, so
  * lookups, ns.connect by name and etcDir changes in ever more views keep working; a lookup that
  * cannot get a thread at all fails as dns.lookup fails. Its own file: the threads are
  * process-wide, and these tests fill the pool.
@@ -14,7 +14,7 @@ import { createNetNS, type NetNS } from '../dist';
 import { native } from '../dist/lib/native';
 import { checkNoThreadLeftBehind, resolverThreadsEnded } from './helpers/kernel';
 
-const LIMIT = 64;
+const LIMIT = native.resolverThreadsMax();
 
 function namespaces(t: { teardown: (f: () => void) => void }, n: number): NetNS[] {
   const all = Array.from({ length: n }, () => createNetNS());
@@ -24,7 +24,7 @@ function namespaces(t: { teardown: (f: () => void) => void }, n: number): NetNS[
 
 /**
  * Leaves every resolver thread of the process idle in a view of its own: one lookup in each of
- * 64 namespaces at once. Retried if the machine was so slow that some idled out before the
+ * LIMIT namespaces at once. Retried if the machine was so slow that some idled out before the
  * count was read (they end after 2 s without work).
  */
 async function fillWithIdleThreads(t: { teardown: (f: () => void) => void; is: (a: unknown, b: unknown, m?: string) => void }): Promise<void> {
@@ -36,7 +36,7 @@ async function fillWithIdleThreads(t: { teardown: (f: () => void) => void; is: (
   t.is(native.resolverThreads(), LIMIT, 'the pool was never full');
 }
 
-test.serial('with 64 idle resolver threads, a lookup in a 65th namespace gets a thread', async (t) => {
+test.serial('with every resolver thread idle in a view of its own, a lookup in one more namespace gets a thread', async (t) => {
   await resolverThreadsEnded();
   await fillWithIdleThreads(t);
   const [extra] = namespaces(t, 1);
@@ -44,7 +44,7 @@ test.serial('with 64 idle resolver threads, a lookup in a 65th namespace gets a 
   t.true(native.resolverThreads() <= LIMIT);
 });
 
-test.serial('with 64 idle resolver threads, ns.connect by name connects', async (t) => {
+test.serial('with every resolver thread idle in a view of its own, ns.connect by name connects', async (t) => {
   await resolverThreadsEnded();
   await fillWithIdleThreads(t);
   const [extra] = namespaces(t, 1);
@@ -63,12 +63,12 @@ test.serial('with 64 idle resolver threads, ns.connect by name connects', async 
   t.is(got, 'hi');
 });
 
-test.serial('changing etcDir 80 times, one view each, never runs out of threads', async (t) => {
+test.serial('changing etcDir past the thread limit, one view each, never runs out of threads', async (t) => {
   await resolverThreadsEnded();
   const base = mkdtempSync('/tmp/netns-etcdirs-');
   t.teardown(() => rmSync(base, { recursive: true, force: true }));
   const [ns] = namespaces(t, 1);
-  for (let i = 0; i < 80; i += 1) {
+  for (let i = 0; i < LIMIT + 16; i += 1) {
     const dir = join(base, String(i));
     mkdirSync(dir);
     writeFileSync(join(dir, 'hosts'), `10.9.${i}.1 who.test\n`);

@@ -92,6 +92,12 @@ pub fn resolver_threads() -> u32 {
     netns_core::resolver_threads() as u32
 }
 
+/// How many resolver threads the process may have at once (their views' lookups queue beyond).
+#[napi]
+pub fn resolver_threads_max() -> u32 {
+    netns_core::THREADS_MAX as u32
+}
+
 /// `/etc/netns/<name>`: where `ip netns exec` finds the files of the named namespace `name`.
 #[napi]
 pub fn netns_etc_dir(env: &Env, name: String) -> Result<String> {

@@ -27,7 +27,7 @@ pub const IDLE: Duration = Duration::from_secs(2);
 /// At most this many threads resolve in one view at once.
 pub const THREADS_PER_VIEW: usize = 4;
 /// At most this many resolver threads exist in the process.
-pub const THREADS_MAX: usize = 64;
+pub const THREADS_MAX: usize = 128;
 
 /// What a lookup answers: addresses in `getaddrinfo`'s order, or why there are none.
 #[derive(Debug, Clone, PartialEq, Eq)]
