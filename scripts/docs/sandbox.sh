@@ -13,8 +13,22 @@ shift
 # /run/netns: a tmpfs of its own (on /run itself where the host has no /run/netns, so that no
 # directory is made on the host).
 if [ -d /run/netns ]; then mount -t tmpfs netns-doc /run/netns; else mount -t tmpfs netns-doc /run && mkdir /run/netns; fi
-# /tmp: a tmpfs of its own (the example's file is not there: it is in the repository's node_modules/.cache).
-mount -t tmpfs netns-doc /tmp
+# /tmp: a tmpfs of its own (the example's file is not there: it is in the repository's
+# node_modules/.cache). A repository that is itself under /tmp (a CI clone) stays where it is: it is
+# bound on a holding place in this run's /run/netns first, and from there back on its own path.
+repo=$(cd "$(dirname "$0")/../.." && pwd -P)
+case "$repo/" in
+  /tmp/*)
+    mkdir /run/netns/.repo
+    mount --bind "$repo" /run/netns/.repo
+    mount -t tmpfs netns-doc /tmp
+    mkdir -p "$repo"
+    mount --bind /run/netns/.repo "$repo"
+    umount /run/netns/.repo
+    rmdir /run/netns/.repo
+    ;;
+  *) mount -t tmpfs netns-doc /tmp ;;
+esac
 # /etc: writes go to an overlay layer in SCRATCH; /etc/netns is an empty tmpfs.
 mkdir -p "$scratch/upper" "$scratch/work"
 mount -t overlay netns-doc -o "lowerdir=/etc,upperdir=$scratch/upper,workdir=$scratch/work" /etc
