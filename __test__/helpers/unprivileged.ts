@@ -10,7 +10,7 @@
  * run it where it is. The scratch folder is removed when the test process exits.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -45,6 +45,22 @@ let scratch: string | undefined;
 let nodePath: string | undefined;
 let bodies = 0;
 
+/**
+ * Copies the tree `src` to `dst` with every symlink followed (the matrix links the binary into
+ * `dist/`). Not `cpSync`: Node 22 and 24 keep symlinks inside a tree copied with `dereference`.
+ */
+function copyFollowing(src: string, dst: string): void {
+  if (statSync(src).isDirectory()) {
+    mkdirSync(dst, { recursive: true });
+    for (const entry of readdirSync(src)) {
+      copyFollowing(join(src, entry), join(dst, entry));
+    }
+  } else {
+    copyFileSync(src, dst);
+    chmodSync(dst, statSync(src).mode & 0o777);
+  }
+}
+
 /** Whether uid 65534 may enter every folder on the way to `path` (the `x` bit for others). */
 function reachable(path: string): boolean {
   for (let dir = dirname(path); ; dir = dirname(dir)) {
@@ -61,10 +77,10 @@ function prepared(): string {
   chmodSync(dir, 0o755);
   const pkg = join(dir, 'node_modules', 'netns');
   mkdirSync(pkg, { recursive: true });
-  cpSync(join(repo, 'package.json'), join(pkg, 'package.json'));
-  cpSync(join(repo, 'dist'), join(pkg, 'dist'), { recursive: true, dereference: true });
+  copyFollowing(join(repo, 'package.json'), join(pkg, 'package.json'));
+  copyFollowing(join(repo, 'dist'), join(pkg, 'dist'));
   const undici = dirname(require.resolve('undici/package.json', { paths: [repo] }));
-  cpSync(undici, join(dir, 'node_modules', 'undici'), { recursive: true, dereference: true });
+  copyFollowing(undici, join(dir, 'node_modules', 'undici'));
   if (reachable(process.execPath)) {
     nodePath = process.execPath;
   } else {
@@ -73,9 +89,10 @@ function prepared(): string {
     const root = dirname(dirname(process.execPath));
     const top = dirname(root);
     const copy = join(dir, 'node', basename(root));
-    cpSync(join(root, 'bin', 'node'), join(copy, 'bin', 'node'), { dereference: true });
+    mkdirSync(join(copy, 'bin'), { recursive: true });
+    copyFollowing(join(root, 'bin', 'node'), join(copy, 'bin', 'node'));
     for (const entry of readdirSync(top)) {
-      if (entry.endsWith('.libs')) cpSync(join(top, entry), join(dir, 'node', entry), { recursive: true, dereference: true });
+      if (entry.endsWith('.libs')) copyFollowing(join(top, entry), join(dir, 'node', entry));
     }
     nodePath = join(copy, 'bin', 'node');
   }
