@@ -38,6 +38,7 @@ interface Network {
   reboundPort: boolean;
   links: string[];
   children: number[];
+  shellNets: number[];
   childUid: string;
   view: string[];
   forkNs: number;
@@ -138,6 +139,11 @@ const { createNetNS } = require('netns');
   await once(child, 'close');
   const syncOut = String(blue.execFileSync('readlink', ['/proc/self/ns/net']));
   const childUid = String(red.execSync('id -u')).trim();
+  // shell: true and a shell's path: the shell itself runs inside ($$ is the shell that runs the line).
+  const shellNets = [
+    String(red.spawnSync('readlink /proc/$$/ns/net | cat', { shell: true }).stdout),
+    String(red.execSync('readlink /proc/$$/ns/net', { shell: '/bin/sh' })),
+  ].map((s) => Number(/\\[(\\d+)\\]/.exec(s)[1]));
   // netnsView: the etcDir files over /etc and a /sys of the namespace, as under ip netns exec.
   const view = String(red.execFileSync('sh', ['-c', 'cat /etc/hosts; ls /sys/class/net'], { netnsView: true })).trim().split('\\n');
   const forked = red.fork(${JSON.stringify(`${etcDir}/child.cjs`)});
@@ -149,7 +155,7 @@ const { createNetNS } = require('netns');
     uid: process.getuid(), inodes: [red.inode, blue.inode], rootless: [red.rootless, blue.rootless], ownerDiffers,
     echo: String(echo), udp: String(udp), fetched, hostHits, insideHits, lookup, lookupByName,
     helpersWhileOpen: helpers.length, helperFds, reboundPort, links,
-    children: [out, syncOut].map((s) => Number(/\\[(\\d+)\\]/.exec(s)[1])), childUid, view,
+    children: [out, syncOut].map((s) => Number(/\\[(\\d+)\\]/.exec(s)[1])), childUid, view, shellNets,
     forkNs: Number(/\\[(\\d+)\\]/.exec(forkMsg)[1]),
   };
   echoServer.close(); web.close();
@@ -184,6 +190,7 @@ const { createNetNS } = require('netns');
   t.deepEqual(r.links, ['lo:up', 'veth-r:up']);
   t.deepEqual(r.children, [r.inodes[0], r.inodes[1]]);
   t.is(r.childUid, '0', 'the child is uid 0 of the user namespace (the same user outside)');
+  t.deepEqual(r.shellNets, [r.inodes[0], r.inodes[0]], 'a shell asked for runs inside');
   t.is(r.forkNs, r.inodes[0]);
   t.deepEqual(r.view, ['10.88.0.2 blue.rootless.test', 'lo', 'veth-r']);
   t.deepEqual(r.helpersAfter, [], 'the helper ended with the last handle, and was reaped');
