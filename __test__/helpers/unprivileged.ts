@@ -7,9 +7,10 @@
  * matrix's Node under /root), so the package under test (`dist/` and its runtime dependency,
  * symlinks followed) is copied once per test process into a scratch folder of mode 0755, where the
  * body's `require('netns')` finds it; the running Node is copied there too when the user could not
- * run it where it is. The scratch folder is removed when the test process exits.
+ * run it where it is (with its ELF interpreter, by patchelf, when that is out of reach too). The
+ * scratch folder is removed when the test process exits.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -95,6 +96,14 @@ function prepared(): string {
       if (entry.endsWith('.libs')) copyFollowing(join(top, entry), join(dir, 'node', entry));
     }
     nodePath = join(copy, 'bin', 'node');
+    // The matrix's musl Node has trixie's musl, in the cache, as its ELF interpreter; inside a
+    // user namespace the kernel will not load it from there: a copy next to the Node, patched in.
+    const interp = execFileSync('patchelf', ['--print-interpreter', nodePath], { encoding: 'utf8' }).trim();
+    if (interp && !reachable(interp)) {
+      const local = join(dir, 'node', 'ld.so');
+      copyFollowing(interp, local);
+      execFileSync('patchelf', ['--set-interpreter', local, nodePath]);
+    }
   }
   scratch = dir;
   return dir;
