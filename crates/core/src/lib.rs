@@ -60,7 +60,7 @@ pub use nsfile::{is_ns_or_err, Identity, NetNs, NSFS_MAGIC, PROCFS_MAGIC};
 pub use resolver::{lookup_in, resolver_threads, Answer, Lookup, IDLE, THREADS_MAX, THREADS_PER_VIEW};
 pub use rundir::{run_dir, system_run_dir, NETNS_RUN_DIR_ENV};
 pub use socket::{socket_in, Address, Family, Kind, SocketSpec, UnixPath};
-pub use sockpool::{SocketPool, SOCKET_POOL_MAX};
+pub use sockpool::{SocketPool, ROOTLESS_FACTOR, SOCKET_POOL_MAX};
 pub use home::cached_home_fd;
 pub use switch::{enter_net, forget_home, identity_of_raw, restore_outermost, setns, LentFd, NsGuard};
 pub use sysctl::{sysctl_path, SYSCTL_KEY_MAX};

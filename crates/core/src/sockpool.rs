@@ -8,6 +8,10 @@
 //! non-blocking, unbound, no option set) in one enter/leave, hands one out, and keeps the others
 //! for the next calls, which then apply their options and bind outside any switch. The first
 //! socket of each kind is made alone: a handle that makes one listening socket keeps no spares.
+//!
+//! A namespace of the rootless helper refills by a round trip to the helper (tens of µs, where a
+//! switch costs a few), so its pool keeps [`ROOTLESS_FACTOR`] times `size` spares (at most
+//! [`SOCKET_POOL_MAX`]) and fetches them in one trip.
 
 use std::collections::{HashMap, HashSet};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
@@ -18,6 +22,9 @@ use crate::error::{Error, Result, Subject};
 use crate::nsfile::Identity;
 use crate::socket::{make_socket, set_up, Family, Kind, SocketSpec};
 use crate::switch::NsGuard;
+
+/// How many times `size` spares a pool of a rootless namespace keeps (see the module comment).
+pub const ROOTLESS_FACTOR: usize = 4;
 
 /// The most spare sockets a pool keeps per (family, kind).
 pub const SOCKET_POOL_MAX: usize = 64;
@@ -62,7 +69,7 @@ impl SocketPool {
         if Identity::of(ns)? != self.ns {
             return Err(Error::sys(Errno::EINVAL, "setns", Subject::Fd(ns.as_raw_fd())));
         }
-        let size = size.min(SOCKET_POOL_MAX);
+        let size = if self.rootless { size.saturating_mul(ROOTLESS_FACTOR) } else { size }.min(SOCKET_POOL_MAX);
         let spares = self.spares.entry((spec.family, spec.kind)).or_default();
         spares.truncate(size);
         if let Some(fd) = spares.pop() {
