@@ -8,20 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import './helpers/kernel';
+import { checkTranscript } from './helpers/example';
 import { runAsUser } from './helpers/unprivileged';
 
 const example = join(__dirname, '..', 'examples', 'two-namespaces.js');
-
-/** What every run of the example prints, rootless or named. */
-function checkTranscript(t: import('ava').ExecutionContext, out: string): void {
-  const inodes = [...out.matchAll(/namespace (?:red|blue)-\d+ +inode (\d+)/g)].map((m) => Number(m[1]));
-  t.is(inodes.length, 2);
-  t.not(inodes[0], inodes[1]);
-  t.regex(out, /SO_MARK 0x2a/);
-  t.is([...out.matchAll(/blue -> red +"pong \d from blue"/g)].length, 3);
-  t.regex(out, /the socket counts 48 written, 51 read/);
-  t.regex(out, /ends in namespace inode \d+: where it started/);
-}
 
 test('as uid 65534 with no capabilities the example builds its network rootless and exits 0', async (t) => {
   // The body is the example itself, run where the harness put the package under test.

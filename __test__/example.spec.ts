@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { checkTranscript } from './helpers/example';
 import { ip } from './helpers/kernel';
 
 const example = join(__dirname, '..', 'examples', 'two-namespaces.js');
@@ -25,15 +26,7 @@ test.serial('the example builds two namespaces, moves marked traffic through a v
   const r = spawnSync(process.execPath, [example], { cwd: join(__dirname, '..'), encoding: 'utf8', timeout: 60_000 });
   t.is(r.status, 0, r.stderr);
   const pid = r.pid as number;
-  const out = r.stdout;
-  // Both namespaces with their inodes, distinct from each other.
-  const inodes = [...out.matchAll(/namespace (?:red|blue)-\d+ +inode (\d+)/g)].map((m) => Number(m[1]));
-  t.is(inodes.length, 2);
-  t.not(inodes[0], inodes[1]);
-  t.regex(out, /SO_MARK 0x2a/);
-  t.is([...out.matchAll(/blue -> red +"pong \d from blue"/g)].length, 3);
-  t.regex(out, /the socket counts 48 written, 51 read/);
-  t.regex(out, /ends in namespace inode \d+: where it started/);
+  checkTranscript(t, r.stdout);
   t.deepEqual(leftovers(pid), []);
 });
 
